@@ -1,0 +1,1 @@
+//! Produce and consume workloads against automq or Apache Kafka: used by `automqctl bench`.

@@ -1,0 +1,11 @@
+//! `automqd`, the broker: Apache Kafka's wire protocol over streams on shared storage.
+//!
+//! Its place: the top of the broker side. It owns configuration ([`config`]), the listener ([`server`]) and one
+//! handler per Kafka API ([`handlers`]); storage is reached through the backend trait ([`storage`]). The binary
+//! (`main.rs`) parses flags, binds listeners and runs [`server::run`] until SIGINT or SIGTERM.
+
+pub mod broker;
+pub mod config;
+pub mod handlers;
+pub mod server;
+pub mod storage;

@@ -1,0 +1,162 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use automqd::broker::Broker;
+use automqd::config::{self, Config};
+use automqd::server::{self, ConnectionLimits};
+use automqd::storage;
+use clap::Parser;
+use tokio::net::TcpListener;
+use tracing::{info, warn};
+
+/// automqd: a Kafka-compatible broker that keeps its data on shared storage.
+///
+/// With no arguments it serves 127.0.0.1:9092 and [::1]:9092 with data under ./data. Settings come from the YAML
+/// file, then AUTOMQD_* environment variables (AUTOMQD_NODE_ID, AUTOMQD_STORAGE__DATA, …), then --set flags.
+///
+/// Exit codes: 0 after a clean shutdown on SIGINT or SIGTERM; 1 on a runtime failure; 2 on a configuration error.
+#[derive(Debug, Parser)]
+#[command(name = "automqd", version, verbatim_doc_comment)]
+struct Args {
+    /// A YAML configuration file.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Override one setting, e.g. --set node_id=1 --set storage.data=s3://bucket/prefix (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    sets: Vec<String>,
+    /// Print the effective configuration keys and exit.
+    #[arg(long)]
+    list_keys: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    if args.list_keys {
+        for k in config::KEYS {
+            println!("{k}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .init();
+    let config = match Config::load(args.config.as_deref(), std::env::vars(), &args.sets) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("automqd: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("automqd: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("automqd: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let backend = storage::open_backend(&config.storage.data)?;
+    backend
+        .provision()
+        .await
+        .with_context(|| format!("preparing storage {}", backend.display_uri()))?;
+    backend.probe().await?;
+    let store = backend.object_store()?;
+    let cluster_id = storage::cluster_identity(
+        backend.as_ref(),
+        store.as_ref(),
+        config.cluster_id.as_deref(),
+    )
+    .await?;
+    info!(cluster_id, node_id = config.node_id, storage = %backend.display_uri(), "storage ready");
+
+    let listeners = bind(&config.listeners).await?;
+    let first = listeners[0].local_addr()?;
+    let (advertised_host, advertised_port) = match &config.advertised_listener {
+        Some(a) => {
+            let (h, p) = a
+                .rsplit_once(':')
+                .context("advertised_listener must be host:port")?;
+            (h.trim_matches(['[', ']']).to_string(), p.parse::<i32>()?)
+        }
+        None => (first.ip().to_string(), i32::from(first.port())),
+    };
+    let broker = Arc::new(Broker {
+        node_id: config.node_id,
+        cluster_id,
+        advertised_host,
+        advertised_port,
+    });
+    let limits = ConnectionLimits {
+        max_request_bytes: config.network.request_max_bytes,
+        idle_timeout: Duration::from_millis(config.network.idle_timeout_ms),
+        drain_timeout: Duration::from_secs(10),
+    };
+    server::run(listeners, broker, limits, shutdown_signal()).await;
+    info!("stopped");
+    Ok(())
+}
+
+/// Binds every listener. The default IPv6 loopback listener is skipped with a warning on a host without IPv6;
+/// any other failure stops the start with the address and the cause.
+async fn bind(addrs: &[String]) -> anyhow::Result<Vec<TcpListener>> {
+    let mut bound = Vec::new();
+    for a in addrs {
+        let addr: SocketAddr = a.parse().with_context(|| format!("listener `{a}`"))?;
+        match TcpListener::bind(addr).await {
+            Ok(l) => {
+                info!("listening on {}", l.local_addr()?);
+                bound.push(l);
+            }
+            Err(e)
+                if addr.is_ipv6()
+                    && e.kind() == std::io::ErrorKind::AddrNotAvailable
+                    && addrs.len() > 1 =>
+            {
+                warn!("listener {addr} skipped: this host has no IPv6 loopback ({e})");
+            }
+            Err(e) => {
+                anyhow::bail!(
+                    "cannot listen on {addr}: {e}; stop whatever uses it or change `listeners`"
+                )
+            }
+        }
+    }
+    Ok(bound)
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            warn!("cannot watch SIGTERM: {e}");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => info!("SIGINT received"),
+        _ = term.recv() => info!("SIGTERM received"),
+    }
+}

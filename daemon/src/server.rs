@@ -1,0 +1,190 @@
+//! The Kafka listener: accept, read frames, answer each request in order, shut down gracefully.
+//!
+//! A connection handles its requests one at a time, so pipelined requests are answered in the order sent. Input
+//! that breaks framing (negative or oversized lengths) or cannot be decoded closes that connection only, with a
+//! log line; it never affects another connection and never panics the broker.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use automq_protocol::ApiKey;
+use automq_protocol::frame::FrameDecoder;
+use automq_protocol::kafka_protocol::messages::ResponseKind;
+use automq_protocol::request::{RequestError, decode_request};
+use automq_protocol::response::encode_response;
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::{debug, info, warn};
+
+use crate::broker::Broker;
+use crate::handlers;
+
+/// Limits that apply to every connection.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    pub max_request_bytes: usize,
+    pub idle_timeout: Duration,
+    /// How long in-flight requests may take to finish after shutdown begins.
+    pub drain_timeout: Duration,
+}
+
+/// Serves Kafka clients on `listeners` until `shutdown` resolves; then stops accepting, lets each connection
+/// finish the request it is handling, and returns.
+pub async fn run(
+    listeners: Vec<TcpListener>,
+    broker: Arc<Broker>,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut accept_loops = JoinSet::new();
+    for listener in listeners {
+        accept_loops.spawn(accept_loop(
+            listener,
+            broker.clone(),
+            limits,
+            stop_rx.clone(),
+        ));
+    }
+    shutdown.await;
+    info!("shutting down: no new connections; finishing in-flight requests");
+    let _ = stop_tx.send(true);
+    let drain = async { while accept_loops.join_next().await.is_some() {} };
+    if tokio::time::timeout(limits.drain_timeout + Duration::from_secs(1), drain)
+        .await
+        .is_err()
+    {
+        warn!(
+            "in-flight requests did not finish within {:?}; closing their connections",
+            limits.drain_timeout
+        );
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    broker: Arc<Broker>,
+    limits: ConnectionLimits,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((socket, peer)) => {
+                    let _ = socket.set_nodelay(true);
+                    connections.spawn(serve_connection(socket, peer, broker.clone(), limits, stop.clone()));
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let drain = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(limits.drain_timeout, drain)
+        .await
+        .is_err()
+    {
+        connections.abort_all();
+    }
+}
+
+/// Why a connection ended, for the log.
+enum Closed {
+    ByPeer,
+    Idle,
+    Shutdown,
+    Protocol(String),
+    Io(std::io::Error),
+}
+
+async fn serve_connection(
+    mut socket: TcpStream,
+    peer: SocketAddr,
+    broker: Arc<Broker>,
+    limits: ConnectionLimits,
+    mut stop: watch::Receiver<bool>,
+) {
+    debug!(%peer, "connection opened");
+    let decoder = FrameDecoder::new(limits.max_request_bytes);
+    let mut buf = BytesMut::with_capacity(8 * 1024);
+    let closed = 'conn: loop {
+        // Answer every complete request already buffered, in order.
+        loop {
+            let frame = match decoder.decode(&mut buf) {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                Err(e) => break 'conn Closed::Protocol(e.to_string()),
+            };
+            match answer(&broker, frame).await {
+                Ok(Some(bytes)) => {
+                    if let Err(e) = socket.write_all(&bytes).await {
+                        break 'conn Closed::Io(e);
+                    }
+                }
+                Ok(None) => {}
+                Err(reason) => break 'conn Closed::Protocol(reason),
+            }
+            if *stop.borrow() {
+                break 'conn Closed::Shutdown;
+            }
+        }
+        tokio::select! {
+            _ = stop.changed() => break Closed::Shutdown,
+            read = tokio::time::timeout(limits.idle_timeout, socket.read_buf(&mut buf)) => match read {
+                Err(_) => break Closed::Idle,
+                Ok(Ok(0)) => break Closed::ByPeer,
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => break Closed::Io(e),
+            },
+        }
+    };
+    match closed {
+        Closed::ByPeer => debug!(%peer, "connection closed by client"),
+        Closed::Idle => debug!(%peer, "connection idle for {:?}; closed", limits.idle_timeout),
+        Closed::Shutdown => debug!(%peer, "connection closed for shutdown"),
+        Closed::Protocol(reason) => warn!(%peer, "closing connection: {reason}"),
+        Closed::Io(e) => debug!(%peer, "connection error: {e}"),
+    }
+}
+
+/// Decodes one frame and produces its framed answer; `Err` closes the connection.
+async fn answer(broker: &Broker, frame: bytes::Bytes) -> Result<Option<bytes::Bytes>, String> {
+    let request = match decode_request(frame, handlers::supported) {
+        Ok(r) => r,
+        Err(RequestError::UnsupportedVersion {
+            api_key: ApiKey::ApiVersions,
+            correlation_id,
+            ..
+        }) => {
+            // Answered at v0 with our version list, so the client can retry at a version we support.
+            let body = ResponseKind::ApiVersions(handlers::unsupported_version_response());
+            return encode_response(ApiKey::ApiVersions, 0, correlation_id, &body)
+                .map(Some)
+                .map_err(|e| e.to_string());
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    let version = request.header.request_api_version;
+    let correlation_id = request.header.correlation_id;
+    let Some(body) = handlers::handle(broker, version, request.body).await else {
+        return Err(format!(
+            "{:?} is advertised but has no handler",
+            request.api_key
+        ));
+    };
+    encode_response(request.api_key, version, correlation_id, &body)
+        .map(Some)
+        .map_err(|e| e.to_string())
+}

@@ -1,0 +1,117 @@
+//! The `automqd` binary as a child process on ephemeral loopback ports.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running broker. Dropping it kills the process.
+#[derive(Debug)]
+pub struct BrokerProcess {
+    child: Child,
+    pub addrs: Vec<SocketAddr>,
+    pub log: mpsc::Receiver<String>,
+}
+
+impl BrokerProcess {
+    /// Starts `bin` in `dir` with `args`, and waits for its `listening on ADDR` lines (one per listener).
+    pub fn start(bin: &Path, dir: &Path, args: &[&str], listeners: usize) -> Self {
+        let mut child = Command::new(bin)
+            .args(args)
+            .current_dir(dir)
+            .env("RUST_LOG", "info")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        let (tx, rx) = mpsc::channel();
+        for stream in [
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        let mut addrs = Vec::new();
+        let mut seen = Vec::new();
+        while addrs.len() < listeners {
+            match rx.recv_timeout(Duration::from_secs(30)) {
+                Ok(line) => {
+                    if let Some(a) = line.split("listening on ").nth(1) {
+                        let a = a.split_whitespace().next().unwrap_or_default();
+                        addrs.push(
+                            a.parse()
+                                .unwrap_or_else(|e| panic!("bad address in `{line}`: {e}")),
+                        );
+                    }
+                    seen.push(line);
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!(
+                        "automqd did not report its listeners within 30 s; output:\n{}",
+                        seen.join("\n")
+                    );
+                }
+            }
+        }
+        Self {
+            child,
+            addrs,
+            log: rx,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (e.g. `TERM`) and waits up to 20 s for the exit.
+    pub fn signal_and_wait(&mut self, signal: &str) -> ExitStatus {
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        assert!(ok, "kill -{signal} failed");
+        for _ in 0..200 {
+            if let Some(status) = self.child.try_wait().ok().flatten() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("automqd did not exit within 20 s of SIG{signal}");
+    }
+
+    /// Everything the broker has printed so far.
+    pub fn drain_log(&self) -> Vec<String> {
+        self.log.try_iter().collect()
+    }
+}
+
+impl Drop for BrokerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
