@@ -9,7 +9,7 @@ peer_dir() { echo "$AUTOMQ_PEERS_RUN/$1"; }
 # Record a PID to be killed by `dev/peers down NAME`.
 add_pid() { mkdir -p "$(peer_dir "$1")"; echo "$2" >>"$(peer_dir "$1")/pids"; }
 
-# SIGTERM every recorded PID (and its process group when it leads one), wait up to 20 s, then SIGKILL.
+# SIGTERM every recorded PID, wait up to 20 s, then SIGKILL what is left.
 kill_pids() {
   local f pid i
   f="$(peer_dir "$1")/pids"
