@@ -10,6 +10,7 @@
 pub mod broker;
 pub mod kafka;
 pub mod peers;
+pub mod store;
 
 /// The workspace root (the folder holding `dev/`).
 pub fn repo_root() -> std::path::PathBuf {
