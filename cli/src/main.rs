@@ -1,13 +1,87 @@
-//! `automqctl`: the admin CLI. It reaches a cluster only through the Kafka protocol and the admin APIs the
-//! daemon exposes; each command group lives in its own module as it lands.
+//! `automqctl`: the admin CLI. Command groups live in their own modules; this file parses flags, runs the
+//! command, prints errors with their whole cause chain and owns the exit codes.
 
-use clap::Parser;
+mod output;
+mod storage;
 
-/// Administer automq clusters: deploy, reassign, balance, migrate, benchmark.
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use output::OutputFormat;
+
+/// Administer automq clusters and the storage they run on.
+///
+/// Exit codes: 0 success; 1 the command ran and found a problem (an unreachable store, a store that cannot
+/// serve a role); 2 bad usage or configuration.
 #[derive(Debug, Parser)]
-#[command(name = "automqctl", version, about, long_about = None)]
-struct Cli {}
+#[command(name = "automqctl", version, about, verbatim_doc_comment)]
+struct Cli {
+    /// How to print results.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    output: OutputFormat,
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check storage locations before a broker uses them.
+    #[command(subcommand)]
+    Storage(storage::StorageCommand),
+}
+
+/// A failure that already printed its own report: exit 1 without another message.
+#[derive(Debug)]
+pub struct Reported;
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("reported")
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// A usage or configuration problem: exit 2.
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("automqctl: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Storage(cmd) => storage::run(cmd, cli.output).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<Reported>() => ExitCode::FAILURE,
+        Err(e) if e.is::<Usage>() => {
+            eprintln!("automqctl: error: {e:#}");
+            ExitCode::from(2)
+        }
+        Err(e) => {
+            eprintln!("automqctl: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,24 +1,11 @@
 //! Opening the configured storage location, and the cluster identity kept with the data.
 
-use std::sync::Arc;
-
-use automq_backend::{Backend, BackendError, LocalBackend, MemoryBackend, StorageUri};
+use automq_backend::{Backend, BackendError};
 use bytes::Bytes;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
-/// Opens a location by its scheme.
-pub fn open_backend(uri: &str) -> Result<Arc<dyn Backend>, BackendError> {
-    Ok(match StorageUri::parse(uri)? {
-        StorageUri::Local(path) => Arc::new(LocalBackend::new(path)),
-        StorageUri::Memory => Arc::new(MemoryBackend::default()),
-        StorageUri::S3 { .. } if uri.contains("profile=ceph") => {
-            Arc::new(automq_backend_ceph::open(uri)?)
-        }
-        StorageUri::S3 { .. } => Arc::new(automq_backend_s3::S3Backend::from_uri(uri)?),
-        StorageUri::Hdfs { .. } => Arc::new(automq_backend_hdfs::HdfsBackend::from_uri(uri)?),
-    })
-}
+pub use automq_backends::open as open_backend;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {

@@ -35,7 +35,10 @@ mod kafka {
         assert!(out.contains(&format!("{bootstrap} (id: 0")), "{out}");
         assert!(out.contains("ApiVersions(18): 0 to 4"), "{out}");
         assert!(out.contains("Metadata(3): 0 to 13"), "{out}");
-        assert!(out.contains("Produce(0): UNSUPPORTED"), "not implemented yet, so not advertised:\n{out}");
+        assert!(
+            out.contains("Produce(0): UNSUPPORTED"),
+            "not implemented yet, so not advertised:\n{out}"
+        );
     }
 
     /// kafka-topics --list goes through the Java AdminClient (ApiVersions, then Metadata) and finds no topics.
@@ -44,7 +47,12 @@ mod kafka {
     fn topics_list_through_the_java_admin_client() {
         let dir = tempfile::tempdir().unwrap();
         let broker = start(dir.path());
-        let (ok, out, err) = tool(&["topics", "--list", "--bootstrap-server", &broker.addrs[0].to_string()]);
+        let (ok, out, err) = tool(&[
+            "topics",
+            "--list",
+            "--bootstrap-server",
+            &broker.addrs[0].to_string(),
+        ]);
         assert!(ok, "{out}\n{err}");
         assert_eq!(out.trim(), "", "a new broker has no topics");
     }
