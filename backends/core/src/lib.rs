@@ -133,8 +133,7 @@ impl Backend for LocalBackend {
             .map_err(|e| match e.kind() {
                 std::io::ErrorKind::NotFound => BackendError::Missing {
                     uri: self.display_uri(),
-                    message: "directory does not exist; create it or let automq provision it"
-                        .into(),
+                    message: "directory does not exist".into(),
                 },
                 _ => self.io_err(e),
             })?;

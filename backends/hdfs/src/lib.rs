@@ -99,7 +99,7 @@ impl HdfsBackend {
             Ok(Ok(v)) => Ok(v),
             Ok(Err(hdfs_native::HdfsError::FileNotFound(_))) => Err(BackendError::Missing {
                 uri: self.display_uri(),
-                message: "directory does not exist; create it, or run with provisioning".into(),
+                message: "directory does not exist".into(),
             }),
             Ok(Err(e)) => Err(self.unreachable(what, e)),
             Err(_) => {

@@ -364,10 +364,7 @@ impl S3Backend {
             }
             (404, _) => BackendError::Missing {
                 uri,
-                message: format!(
-                    "bucket `{}` does not exist; create it, or run with provisioning (automqctl storage check --create)",
-                    self.config.bucket
-                ),
+                message: format!("bucket `{}` does not exist", self.config.bucket),
             },
             _ => BackendError::Unreachable {
                 uri,

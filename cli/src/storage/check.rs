@@ -126,7 +126,9 @@ pub async fn run(args: CheckArgs, output: OutputFormat) -> anyhow::Result<()> {
     };
     match tokio::time::timeout(args.timeout, reach).await {
         Ok(Ok(())) => {}
-        Ok(Err(e @ BackendError::Missing { .. })) => anyhow::bail!("{e}; or pass --create"),
+        Ok(Err(e @ BackendError::Missing { .. })) => {
+            anyhow::bail!("{e}; create it, or pass --create")
+        }
         Ok(Err(e)) => return Err(e.into()),
         Err(_) => anyhow::bail!(
             "{location}: no answer within {:?}; check the endpoint and the network",
