@@ -1,5 +1,21 @@
 //! The stream storage engine: Kafka partitions as streams on shared storage.
 //!
-//! Its place: below the broker (`automqd`), above the backends (`automq-backend`). It will hold the WAL kinds, the
-//! log and block caches, stream-set and stream objects, compaction, the metadata log and fencing by epoch. The
-//! engine is written once over `object_store::ObjectStore`, as built by a backend.
+//! Its place: below the broker (`automqd`), above the backends (`automq-backend`). The engine is written once over
+//! `object_store::ObjectStore` as a backend builds it, and knows nothing of Kafka requests: a stream is a sequence
+//! of opaque batches, each covering a run of record offsets, owned by one node at a time at an epoch.
+//!
+//! - [`wal`]: where an append becomes durable before it is acknowledged (a file WAL with group commit, or an
+//!   object WAL batching every stream's appends into one object per interval).
+//! - [`object`]: the self-describing object format (data blocks, an index, a footer with a magic number) that
+//!   uploads write and reads range over.
+//! - [`meta`]: the metadata log, built only on create-if-absent of sequenced keys; streams, their owners and
+//!   epochs, objects and node registrations are records in it, and epochs fence stale owners.
+
+pub mod error;
+pub mod meta;
+pub mod object;
+pub mod types;
+pub mod wal;
+
+pub use error::{Error, ErrorKind, Result};
+pub use types::{Batch, Epoch, NodeId, Offset, StreamId};

@@ -1,0 +1,1 @@
+//! The metadata log (see the crate docs).
