@@ -11,6 +11,7 @@
 //! - [`meta`]: the metadata log, built only on create-if-absent of sequenced keys; streams, their owners and
 //!   epochs, objects and node registrations are records in it, and epochs fence stale owners.
 
+pub mod cache;
 pub mod error;
 pub mod meta;
 pub mod object;

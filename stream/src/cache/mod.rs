@@ -1,0 +1,5 @@
+//! Caches: recent appends for tailing readers ([`LogCache`]).
+
+mod log_cache;
+
+pub use log_cache::LogCache;
