@@ -19,6 +19,8 @@ use object_store::memory::InMemory;
 mod uri;
 pub use uri::{StorageUri, UriError};
 
+pub mod wrappers;
+
 /// What a store can be relied on for. The engine decides from these which roles (data, WAL, metadata) a store
 /// may take; a capability declared absent is never emulated silently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use automq_backend::{Backend, BackendError, Capabilities, StorageUri};
-use object_store::ObjectStore;
+use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 use object_store::aws::{AmazonS3Builder, S3ConditionalPut};
 
 pub mod sigv4;
@@ -420,6 +420,13 @@ impl Backend for S3Backend {
             .with_bucket_name(&c.bucket)
             .with_region(&c.region)
             .with_virtual_hosted_style_request(!c.path_style)
+            // A few quick retries here; the longer policy, and the read-back that makes retried conditional
+            // writes safe, belong to automq_backend::wrappers::RetryingStore stacked on top.
+            .with_retry(RetryConfig {
+                backoff: BackoffConfig::default(),
+                max_retries: 2,
+                retry_timeout: c.request_timeout,
+            })
             .with_conditional_put(if c.profile.capabilities().create_if_absent {
                 S3ConditionalPut::ETagMatch
             } else {

@@ -211,7 +211,7 @@ pub fn decode_footer(tail: &[u8], object_len: u64) -> Result<Footer> {
             ),
         ));
     }
-    if index_len as usize % INDEX_ENTRY_LEN != 0 {
+    if !(index_len as usize).is_multiple_of(INDEX_ENTRY_LEN) {
         return Err(corrupt(
             "object footer",
             format!("index length {index_len} is not a whole number of entries"),
@@ -258,13 +258,13 @@ pub fn decode_index(bytes: &[u8], footer: &Footer) -> Result<Vec<IndexEntry>> {
                 format!("block at {}+{} overlaps the index", e.position, e.size),
             ));
         }
-        if let Some(p) = prev {
-            if (e.stream, e.start_offset) < (p.stream, p.end_offset) {
-                return Err(corrupt(
-                    "object index",
-                    "entries are not sorted by stream and offset",
-                ));
-            }
+        if let Some(p) = prev
+            && (e.stream, e.start_offset) < (p.stream, p.end_offset)
+        {
+            return Err(corrupt(
+                "object index",
+                "entries are not sorted by stream and offset",
+            ));
         }
         prev = Some(e);
         out.push(e);
