@@ -81,7 +81,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("preparing storage {}", backend.display_uri()))?;
     backend.probe().await?;
-    let store = backend.object_store()?;
+    // The registry is served over HTTP once the metrics endpoint lands; storage already counts into it.
+    let mut registry = prometheus_client::registry::Registry::default();
+    let store_metrics = automq_backends::ObjectStoreMetrics::register(&mut registry);
+    let store = automq_backends::engine_store(backend.as_ref(), &store_metrics, "data")?;
     let cluster_id = storage::cluster_identity(
         backend.as_ref(),
         store.as_ref(),

@@ -35,6 +35,9 @@ pub struct Capabilities {
     pub ranged_reads: bool,
     /// A LIST right after a successful PUT shows the new key.
     pub list_after_write: bool,
+    /// User metadata (`PutOptions::attributes`) is stored and returned, so a conditional write can carry a put
+    /// id that a read-back checks. Without it, a read-back compares the stored bytes instead.
+    pub user_metadata: bool,
 }
 
 /// Errors a backend reports. Messages name the location and, where there is one, the fix.
@@ -117,6 +120,7 @@ impl Backend for LocalBackend {
             multipart: true,
             ranged_reads: true,
             list_after_write: true,
+            user_metadata: false,
         }
     }
 
@@ -174,6 +178,7 @@ impl Backend for MemoryBackend {
             multipart: true,
             ranged_reads: true,
             list_after_write: true,
+            user_metadata: true,
         }
     }
 

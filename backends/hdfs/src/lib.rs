@@ -123,6 +123,8 @@ impl Backend for HdfsBackend {
             multipart: true,
             ranged_reads: true,
             list_after_write: true,
+            // hdfs-native's store drops attributes without an error.
+            user_metadata: false,
         }
     }
 

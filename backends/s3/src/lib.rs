@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use automq_backend::{Backend, BackendError, Capabilities, StorageUri};
-use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 use object_store::aws::{AmazonS3Builder, S3ConditionalPut};
+use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 
 pub mod sigv4;
 
@@ -64,6 +64,8 @@ impl Profile {
             multipart: true,
             ranged_reads: true,
             list_after_write: true,
+            // x-amz-meta-* headers.
+            user_metadata: true,
         }
     }
 }

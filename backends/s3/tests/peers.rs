@@ -31,6 +31,25 @@ mod minio {
         );
     }
 
+    /// https:// against a plain-HTTP server fails in the TLS handshake: the message points at the scheme.
+    #[tokio::test]
+    #[ignore = "peer: minio (dev/test runs it)"]
+    async fn https_against_an_http_endpoint_is_named() {
+        let env = automq_testkit::peers::env("minio");
+        let endpoint = env["ENDPOINT"].replace("http://", "https://");
+        let uri = format!(
+            "s3://b?profile=minio&endpoint={endpoint}&access_key_id={}&secret_access_key={}&timeout_ms=10000",
+            env["ACCESS_KEY"], env["SECRET_KEY"]
+        );
+        let e = automq_backend_s3::S3Backend::from_uri(&uri)
+            .unwrap()
+            .probe()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, BackendError::Unreachable { .. }), "{e}");
+        assert!(e.to_string().contains("http:// versus https://"), "{e}");
+    }
+
     /// MinIO checks signatures, so it can tell a wrong secret from a missing bucket.
     #[tokio::test]
     #[ignore = "peer: minio (dev/test runs it)"]
