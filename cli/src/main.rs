@@ -11,11 +11,15 @@ use clap::{Parser, Subcommand};
 use output::OutputFormat;
 
 /// Administer automq clusters and the storage they run on.
-///
-/// Exit codes: 0 success; 1 the command ran and found a problem (an unreachable store, a store that cannot
-/// serve a role); 2 bad usage or configuration.
 #[derive(Debug, Parser)]
-#[command(name = "automqctl", version, about, verbatim_doc_comment)]
+#[command(
+    name = "automqctl",
+    version,
+    about = "Administer automq clusters and the storage they run on",
+    max_term_width = 100,
+    after_help = "Exit codes:\n  0  success\n  1  the command ran and found a problem (an unreachable store, a \
+                  store that cannot serve a role)\n  2  bad usage or configuration"
+)]
 struct Cli {
     /// How to print results.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
@@ -29,6 +33,11 @@ enum Command {
     /// Check storage locations before a broker uses them.
     #[command(subcommand)]
     Storage(storage::StorageCommand),
+    /// Print a shell completion script (see the README for where each shell loads it from).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// A failure that already printed its own report: exit 1 without another message.
@@ -70,6 +79,16 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Storage(cmd) => storage::run(cmd, cli.output).await,
+            Command::Completions { shell } => {
+                use clap::CommandFactory;
+                clap_complete::generate(
+                    shell,
+                    &mut Cli::command(),
+                    "automqctl",
+                    &mut std::io::stdout(),
+                );
+                Ok(())
+            }
         }
     });
     match result {

@@ -1,0 +1,33 @@
+//! Every help text is snapshotted, so each change to what users read is reviewed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Command;
+
+fn help(args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_automqctl"))
+        .args(args)
+        .output()
+        .unwrap();
+    format!(
+        "exit: {:?}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn top_level_help() {
+    insta::assert_snapshot!(help(&["--help"]));
+}
+
+#[test]
+fn storage_check_help() {
+    insta::assert_snapshot!(help(&["storage", "check", "--help"]));
+}
+
+#[test]
+fn an_unknown_command_is_a_usage_error() {
+    insta::assert_snapshot!(help(&["stroage"]));
+}
