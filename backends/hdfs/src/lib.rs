@@ -16,6 +16,9 @@ use hdfs_native::{Client, ClientBuilder};
 use hdfs_native_object_store::HdfsObjectStore;
 use object_store::ObjectStore;
 
+mod tidy;
+pub use tidy::TidyHdfsStore;
+
 /// How long a probe or provisioning step may take before the namenode is called unreachable.
 pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -129,7 +132,8 @@ impl Backend for HdfsBackend {
     }
 
     fn object_store(&self) -> Result<Arc<dyn ObjectStore>, BackendError> {
-        let store = HdfsObjectStore::new(self.client.clone());
+        let raw: Arc<dyn ObjectStore> = Arc::new(HdfsObjectStore::new(self.client.clone()));
+        let store = TidyHdfsStore::new(raw, self.client.clone());
         let root = self.path.trim_matches('/');
         if root.is_empty() {
             Ok(Arc::new(store))
