@@ -1,0 +1,476 @@
+//! The engine: streams on shared storage, put together from the WAL, the log cache, objects and the metadata log.
+//!
+//! An append gets its offsets in memory (the stream's owner is the only writer), becomes durable in the WAL, and
+//! only then is acknowledged and readable. An uploader takes everything not yet uploaded, across streams, writes
+//! one stream-set object (a stream with many bytes gets a stream object of its own), commits it to the metadata
+//! log at this node's and each stream's epoch, and trims the WAL behind it. Reads come from the log cache while it
+//! holds the offsets, otherwise from objects. A newer epoch anywhere (the stream reopened elsewhere, this node
+//! re-registered) turns this node's commits for it into `Error::Fenced`; nothing it acknowledged is lost, because
+//! its WAL is replayed by whoever takes over. The design note is docs/stream-engine.md.
+
+mod stream;
+mod upload;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex as SyncMutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use object_store::ObjectStore;
+use object_store::path::Path;
+use tokio::sync::{Mutex, Notify};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use crate::cache::LogCache;
+use crate::error::{Error, Result};
+use crate::meta::{MetaClient, MetaConfig};
+use crate::object::ObjectReader;
+use crate::types::{Batch, Epoch, NodeId, Offset, StreamId};
+use crate::wal::{FileWal, FileWalConfig, ObjectWal, ObjectWalConfig, Wal, WalPosition};
+
+pub use stream::StreamInfo;
+use stream::StreamState;
+
+/// Where this node's WAL lives.
+#[derive(Debug, Clone)]
+pub enum WalKind {
+    /// Segment files in a local (or shared) directory, group-committed with fdatasync.
+    File { dir: PathBuf },
+    /// Objects in the data store, one per interval or size threshold.
+    Object {
+        interval: Duration,
+        max_bytes: usize,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    pub node: NodeId,
+    /// How other nodes reach this one (recorded in the metadata log).
+    pub address: String,
+    /// The key prefix of everything the engine writes in its store: `<prefix>/data`, `<prefix>/meta`,
+    /// `<prefix>/wal`.
+    pub prefix: String,
+    pub wal: WalKind,
+    /// Upload at least this often while anything is pending.
+    pub upload_interval: Duration,
+    /// Upload as soon as this many bytes are pending.
+    pub upload_bytes: usize,
+    /// Target size of a data block inside an object.
+    pub block_target: usize,
+    /// A stream with at least this many pending bytes gets its own stream object.
+    pub stream_object_bytes: usize,
+    /// Bytes of uploaded data kept in memory for tailing readers.
+    pub log_cache_bytes: usize,
+}
+
+impl EngineConfig {
+    pub fn new(node: NodeId, prefix: impl Into<String>, wal: WalKind) -> Self {
+        Self {
+            node,
+            address: String::new(),
+            prefix: prefix.into(),
+            wal,
+            upload_interval: Duration::from_secs(1),
+            upload_bytes: 32 * 1024 * 1024,
+            block_target: 512 * 1024,
+            stream_object_bytes: 8 * 1024 * 1024,
+            log_cache_bytes: 256 * 1024 * 1024,
+        }
+    }
+}
+
+/// Appended but not yet uploaded: which WAL position holds which stream's data up to which offset.
+#[derive(Debug, Default)]
+struct Unuploaded {
+    by_position: BTreeMap<WalPosition, (StreamId, Offset)>,
+    /// Uploaded, not yet trimmed (a record before them is still pending).
+    uploaded: std::collections::BTreeSet<WalPosition>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: EngineConfig,
+    store: Arc<dyn ObjectStore>,
+    meta: MetaClient,
+    wal: Arc<dyn Wal>,
+    node_epoch: Epoch,
+    streams: SyncMutex<HashMap<StreamId, Arc<StreamState>>>,
+    cache: SyncMutex<LogCache>,
+    unuploaded: SyncMutex<Unuploaded>,
+    readers: SyncMutex<HashMap<u64, ObjectReader>>,
+    upload_lock: Mutex<()>,
+    upload_wanted: Notify,
+    shutdown: Notify,
+}
+
+/// A node's storage engine. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+    uploader: Arc<SyncMutex<Option<JoinHandle<()>>>>,
+}
+
+fn lock<T>(m: &SyncMutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding one of these locks is a bug elsewhere; the data (caches, maps) stays usable.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Engine {
+    /// Registers this node at a new node epoch (fencing its earlier incarnations), opens its WAL, replays what
+    /// the WAL holds beyond the committed offsets of streams this node still owns, uploads it, and starts the
+    /// uploader.
+    pub async fn open(store: Arc<dyn ObjectStore>, config: EngineConfig) -> Result<Self> {
+        let meta = MetaClient::open(
+            store.clone(),
+            MetaConfig::new(format!("{}/meta", config.prefix)),
+        )
+        .await?;
+        let node_epoch = meta.register_node(config.node, &config.address).await?;
+        let wal: Arc<dyn Wal> = match &config.wal {
+            WalKind::File { dir } => Arc::new(
+                FileWal::open(FileWalConfig::new(dir.clone(), config.node, node_epoch)).await?,
+            ),
+            WalKind::Object {
+                interval,
+                max_bytes,
+            } => {
+                let mut c = ObjectWalConfig::new(
+                    Path::from(format!("{}/wal", config.prefix)),
+                    config.node,
+                    node_epoch,
+                );
+                c.flush_interval = *interval;
+                c.flush_bytes = *max_bytes;
+                Arc::new(ObjectWal::open(store.clone(), c).await?)
+            }
+        };
+        let inner = Arc::new(Inner {
+            cache: SyncMutex::new(LogCache::new(config.log_cache_bytes)),
+            config,
+            store,
+            meta,
+            wal,
+            node_epoch,
+            streams: SyncMutex::new(HashMap::new()),
+            unuploaded: SyncMutex::new(Unuploaded::default()),
+            readers: SyncMutex::new(HashMap::new()),
+            upload_lock: Mutex::new(()),
+            upload_wanted: Notify::new(),
+            shutdown: Notify::new(),
+        });
+        let engine = Engine {
+            inner,
+            uploader: Arc::new(SyncMutex::new(None)),
+        };
+        engine.recover().await?;
+        let task = tokio::spawn(upload::run(engine.inner.clone()));
+        *lock(&engine.uploader) = Some(task);
+        Ok(engine)
+    }
+
+    pub fn node_epoch(&self) -> Epoch {
+        self.inner.node_epoch
+    }
+
+    /// The metadata client, for callers that need the cluster view (owners, nodes).
+    pub fn meta(&self) -> &MetaClient {
+        &self.inner.meta
+    }
+
+    /// Creates a stream named `name` (or returns the existing one of that name).
+    pub async fn create_stream(&self, name: &str) -> Result<StreamId> {
+        self.inner.meta.create_stream(name, 0).await
+    }
+
+    /// Opens `stream` on this node at a new epoch, fencing any other owner. Appends continue from the committed
+    /// end: a previous owner must have closed it (uploading its WAL data) or been taken over.
+    pub async fn open_stream(&self, stream: StreamId) -> Result<StreamInfo> {
+        self.inner.meta.catch_up().await?;
+        let owner = self.inner.meta.read(|s| s.owner(stream)).await;
+        if let Some((other, epoch)) = owner.filter(|(n, _)| *n != self.inner.config.node) {
+            return Err(Error::Invalid(format!(
+                "stream {stream} is open on node {other} at epoch {epoch}: close it there first (or take over that node)"
+            )));
+        }
+        let epoch = self
+            .inner
+            .meta
+            .open_stream(stream, self.inner.config.node)
+            .await?;
+        let (start, end) = self
+            .inner
+            .meta
+            .read(|s| s.stream(stream).map(|m| (m.start, m.end)))
+            .await
+            .ok_or_else(|| Error::Invalid(format!("stream {stream} does not exist")))?;
+        let state = Arc::new(StreamState::new(stream, epoch, start, end));
+        lock(&self.inner.streams).insert(stream, state.clone());
+        lock(&self.inner.cache).remove(stream);
+        Ok(state.info())
+    }
+
+    fn open_state(&self, stream: StreamId) -> Result<Arc<StreamState>> {
+        lock(&self.inner.streams)
+            .get(&stream)
+            .cloned()
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "stream {stream} is not open on node {}",
+                    self.inner.config.node
+                ))
+            })
+    }
+
+    /// Offsets and epoch of an open stream.
+    pub fn info(&self, stream: StreamId) -> Result<StreamInfo> {
+        Ok(self.open_state(stream)?.info())
+    }
+
+    /// Appends `count` records as one batch; returns the batch's base offset once it is durable.
+    pub async fn append(&self, stream: StreamId, count: u32, payload: Bytes) -> Result<Offset> {
+        let state = self.open_state(stream)?;
+        let (base, pending) = state.reserve(count, |base| {
+            self.inner.wal.append(crate::wal::WalRecord::new(
+                stream,
+                state.epoch,
+                base,
+                count,
+                payload.clone(),
+            ))
+        })?;
+        let position = match pending.await {
+            Ok(p) => p,
+            Err(e) => {
+                // Offsets after this one may already be queued; none of them can be acknowledged in order now.
+                state.poison(&e);
+                return Err(e);
+            }
+        };
+        lock(&self.inner.unuploaded)
+            .by_position
+            .insert(position, (stream, base + Offset::from(count)));
+        let ready = state.confirm(Batch {
+            stream,
+            base_offset: base,
+            count,
+            payload,
+        });
+        let pinned = {
+            let mut cache = lock(&self.inner.cache);
+            for b in ready {
+                cache.insert(b);
+            }
+            cache.usage().1
+        };
+        if pinned >= self.inner.config.upload_bytes {
+            self.inner.upload_wanted.notify_one();
+        }
+        Ok(base)
+    }
+
+    /// Whole batches of `stream` from `start` on, up to about `max_bytes` (at least one batch when any is there).
+    /// A `start` inside a batch returns that batch whole. At the end of the stream: an empty list.
+    pub async fn read(
+        &self,
+        stream: StreamId,
+        start: Offset,
+        max_bytes: usize,
+    ) -> Result<Vec<Batch>> {
+        let local = lock(&self.inner.streams).get(&stream).map(|s| s.info());
+        let (first, end) = match local {
+            Some(i) => (i.start, i.confirmed),
+            None => {
+                self.inner.meta.catch_up().await?;
+                self.inner
+                    .meta
+                    .read(|s| s.stream(stream).map(|m| (m.start, m.end)))
+                    .await
+                    .ok_or_else(|| Error::Invalid(format!("stream {stream} does not exist")))?
+            }
+        };
+        if start < first || start > end {
+            return Err(Error::OutOfRange {
+                stream,
+                offset: start,
+                start: first,
+                end,
+            });
+        }
+        if start == end {
+            return Ok(Vec::new());
+        }
+        if let Some(batches) = lock(&self.inner.cache).read(stream, start, end, max_bytes) {
+            return Ok(batches);
+        }
+        self.read_objects(stream, start, end, max_bytes).await
+    }
+
+    async fn read_objects(
+        &self,
+        stream: StreamId,
+        start: Offset,
+        end: Offset,
+        max_bytes: usize,
+    ) -> Result<Vec<Batch>> {
+        let entries = self
+            .inner
+            .meta
+            .read(|s| {
+                s.objects_for(stream, start..end)
+                    .into_iter()
+                    .filter_map(|e| s.object(e.object).map(|o| (e, o.key.clone(), o.size)))
+                    .collect::<Vec<_>>()
+            })
+            .await;
+        let mut out: Vec<Batch> = Vec::new();
+        let mut bytes = 0;
+        for (entry, key, size) in entries {
+            let reader = self.reader(entry.object, key, size).await?;
+            let from = out
+                .last()
+                .map(|b| b.end_offset())
+                .unwrap_or(start)
+                .max(entry.start);
+            for b in reader.read(stream, from, entry.end.min(end)).await? {
+                if !out.is_empty() && bytes + b.payload.len() > max_bytes {
+                    return Ok(out);
+                }
+                bytes += b.payload.len();
+                out.push(b);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn reader(&self, object: u64, key: String, size: u64) -> Result<ObjectReader> {
+        if let Some(r) = lock(&self.inner.readers).get(&object) {
+            return Ok(r.clone());
+        }
+        let r = ObjectReader::open(self.inner.store.clone(), Path::from(key), size).await?;
+        let mut readers = lock(&self.inner.readers);
+        if readers.len() >= 1024 {
+            readers.clear();
+        }
+        readers.insert(object, r.clone());
+        Ok(r)
+    }
+
+    /// Stops serving offsets below `start`.
+    pub async fn trim(&self, stream: StreamId, start: Offset) -> Result<()> {
+        self.inner.meta.trim_stream(stream, start).await?;
+        if let Some(s) = lock(&self.inner.streams).get(&stream) {
+            s.trim_to(start);
+        }
+        Ok(())
+    }
+
+    /// Uploads and commits everything pending now (what the uploader does on its own every interval).
+    pub async fn flush(&self) -> Result<()> {
+        upload::upload_once(&self.inner).await
+    }
+
+    /// Closes `stream` here for a move to another node: uploads and commits its pending data, then records the
+    /// close at its epoch so the next owner opens at the committed end with nothing to replay.
+    pub async fn close_stream(&self, stream: StreamId) -> Result<()> {
+        let state = self.open_state(stream)?;
+        state.close();
+        upload::upload_once(&self.inner).await?;
+        let info = state.info();
+        self.inner
+            .meta
+            .close_stream(stream, state.epoch, info.confirmed)
+            .await?;
+        lock(&self.inner.streams).remove(&stream);
+        lock(&self.inner.cache).remove(stream);
+        Ok(())
+    }
+
+    /// Uploads what is pending and stops the uploader and the WAL. Streams stay owned by this node: a restart
+    /// replays nothing, because everything was committed.
+    pub async fn shutdown(&self) -> Result<()> {
+        let result = upload::upload_once(&self.inner).await;
+        self.inner.shutdown.notify_one();
+        let task = lock(&self.uploader).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+        self.inner.wal.close().await?;
+        result
+    }
+
+    /// Replays this node's WAL: records of streams this node still owns at the record's epoch, beyond the
+    /// committed end, dense from it, become pending data again and are uploaded before anything else happens.
+    async fn recover(&self) -> Result<()> {
+        let replayed = self.inner.wal.recover().await?;
+        if replayed.is_empty() {
+            return Ok(());
+        }
+        let node = self.inner.config.node;
+        let mut per_stream: BTreeMap<StreamId, Vec<(WalPosition, crate::wal::WalRecord)>> =
+            BTreeMap::new();
+        let mut last = None;
+        for r in replayed {
+            last = Some(r.position);
+            per_stream
+                .entry(r.record.batch.stream)
+                .or_default()
+                .push((r.position, r.record));
+        }
+        let mut recovered = 0usize;
+        for (stream, mut records) in per_stream {
+            let Some((owner, epoch, start, end)) = self
+                .inner
+                .meta
+                .read(|s| {
+                    s.stream(stream)
+                        .map(|m| (m.owner, m.epoch(), m.start, m.end))
+                })
+                .await
+            else {
+                continue;
+            };
+            records.retain(|(_, r)| owner == Some(node) && r.stream_epoch == epoch);
+            records.sort_by_key(|(_, r)| r.batch.base_offset);
+            let mut next = end;
+            let state = Arc::new(StreamState::new(stream, epoch, start, end));
+            for (position, r) in records {
+                if r.batch.base_offset < next {
+                    continue; // committed already (a trim is not logged, so replay can repeat it)
+                }
+                if r.batch.base_offset > next {
+                    warn!(
+                        stream,
+                        expected = next,
+                        found = r.batch.base_offset,
+                        "WAL replay stops at a gap"
+                    );
+                    break;
+                }
+                next = r.batch.end_offset();
+                let end_offset = r.batch.end_offset();
+                for b in state.restore(r.batch) {
+                    lock(&self.inner.cache).insert(b);
+                }
+                lock(&self.inner.unuploaded)
+                    .by_position
+                    .insert(position, (stream, end_offset));
+                recovered += 1;
+            }
+            if next > end {
+                lock(&self.inner.streams).insert(stream, state);
+            }
+        }
+        info!(node, records = recovered, "WAL replayed");
+        upload::upload_once(&self.inner).await?;
+        if let Some(last) = last {
+            self.inner.wal.trim(last).await?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
