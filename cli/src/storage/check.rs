@@ -203,7 +203,7 @@ async fn check(
         detail: match &range {
             Ok(b) if ranged_ok => format!("{} of {} bytes read", b.len(), payload.len()),
             Ok(b) => format!("asked for 100 bytes, got {} different ones", b.len()),
-            Err(e) => e.to_string(),
+            Err(e) => short(e),
         },
     });
 
@@ -281,7 +281,7 @@ async fn check_multipart(
                 "read back {} bytes that differ from the 6 MiB written",
                 b.len()
             ),
-            Err(e) => e.to_string(),
+            Err(e) => short(&e),
         },
     })
 }
@@ -323,14 +323,14 @@ async fn check_create_if_absent(
         .await??;
         let wins = results.iter().filter(|r| r.is_ok()).count();
         if let Some(Err(e @ object_store::Error::NotImplemented { .. })) = results.first() {
-            detail = format!("not supported: {e}");
+            detail = format!("not supported: {}", short(&e));
             break;
         }
         if let Some(Err(e)) = results
             .iter()
             .find(|r| !matches!(r, Ok(_) | Err(object_store::Error::AlreadyExists { .. })))
         {
-            detail = format!("unexpected error: {e}");
+            detail = format!("unexpected error: {}", short(&e));
             break;
         }
         if wins == 1 {
@@ -389,18 +389,18 @@ async fn check_conditional_update(
     .await?
     {
         Err(e @ object_store::Error::NotImplemented { .. }) => {
-            (false, format!("not supported: {e}"))
+            (false, format!("not supported: {}", short(&e)))
         }
         Err(e) => (
             false,
-            format!("an update with the current version failed: {e}"),
+            format!("an update with the current version failed: {}", short(&e)),
         ),
         Ok(_) => match bounded(t, "conditional PUT", location, update(version, b"v3")).await? {
             Err(object_store::Error::Precondition { .. }) => {
                 (true, "stale versions are refused".into())
             }
             Ok(_) => (false, "an update with a stale version was accepted".into()),
-            Err(e) => (false, format!("a stale update failed oddly: {e}")),
+            Err(e) => (false, format!("a stale update failed oddly: {}", short(&e))),
         },
     };
     Ok(CapabilityRow {
@@ -467,6 +467,17 @@ async fn measure(
         });
     }
     Ok(rows)
+}
+
+/// An error as one short line for a table cell: the server's XML body and long tails are dropped.
+fn short(e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    let text = text.split(": <?xml").next().unwrap_or_default();
+    if text.chars().count() > 160 {
+        format!("{}…", text.chars().take(160).collect::<String>())
+    } else {
+        text.to_string()
+    }
 }
 
 /// The nearest-rank quantile, in milliseconds.
@@ -597,6 +608,13 @@ mod tests {
         assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
         assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn errors_fit_a_table_cell() {
+        let e = "PUT failed: 412 Precondition Failed: <?xml version=\"1.0\"?><Error><Code>PreconditionFailed</Code>";
+        assert_eq!(short(&e), "PUT failed: 412 Precondition Failed");
+        assert_eq!(short(&"x".repeat(500)).chars().count(), 161);
     }
 
     #[test]

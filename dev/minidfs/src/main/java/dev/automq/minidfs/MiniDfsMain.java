@@ -74,6 +74,9 @@ public final class MiniDfsMain {
         // Quick heartbeats so the datanode is seen live soon after start.
         conf.set("dfs.heartbeat.interval", "1");
         conf.set("dfs.namenode.safemode.extension", "0");
+        // Let a file close while its last block is committed but not yet reported by the datanode; otherwise every
+        // close waits for the client's first retry of `complete` (about half a second per small write).
+        conf.set("dfs.namenode.file.close.num-committed-allowed", "1");
 
         // Stop on SIGTERM/SIGINT from the main thread rather than in a JVM shutdown hook: Hadoop's own shutdown
         // hooks refuse changes once the JVM is exiting and the datanode then dies with stack traces.
