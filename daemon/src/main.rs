@@ -75,6 +75,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal()?;
     let backend = storage::open_backend(&config.storage.data)?;
     backend
         .provision()
@@ -115,7 +116,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         idle_timeout: Duration::from_millis(config.network.idle_timeout_ms),
         drain_timeout: Duration::from_secs(10),
     };
-    server::run(listeners, broker, limits, shutdown_signal()).await;
+    server::run(listeners, broker, limits, shutdown).await;
     info!("stopped");
     Ok(())
 }
@@ -148,18 +149,16 @@ async fn bind(addrs: &[String]) -> anyhow::Result<Vec<TcpListener>> {
     Ok(bound)
 }
 
-async fn shutdown_signal() {
+/// Watches SIGINT and SIGTERM. The handlers are installed here, before any listener is bound, so a signal that
+/// arrives as soon as the broker says it is listening is already a clean shutdown, never the default kill.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     use tokio::signal::unix::{SignalKind, signal};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            warn!("cannot watch SIGTERM: {e}");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
+    let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => info!("SIGINT received"),
+            _ = term.recv() => info!("SIGTERM received"),
         }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => info!("SIGINT received"),
-        _ = term.recv() => info!("SIGTERM received"),
-    }
+    })
 }

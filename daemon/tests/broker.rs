@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use automq_protocol::kafka_protocol::messages::{
     ApiKey, ApiVersionsRequest, MetadataRequest, RequestKind, ResponseKind,
@@ -199,11 +200,9 @@ async fn bad_frames_close_only_their_own_connection() {
         )
         .await
         .unwrap();
-    let log = broker.drain_log().join("\n");
-    assert!(
-        log.contains("exceeds the limit"),
-        "the 2 GiB frame is logged:\n{log}"
-    );
+    let (logged, lines) = broker.wait_for_log("exceeds the limit", Duration::from_secs(10));
+    let log = lines.join("\n");
+    assert!(logged, "the 2 GiB frame is logged:\n{log}");
     assert!(!log.contains("panicked"), "{log}");
 }
 
@@ -214,9 +213,10 @@ fn sigint_and_sigterm_both_stop_it_cleanly() {
         let mut broker = start(dir.path());
         let status = broker.signal_and_wait(signal);
         assert!(status.success(), "SIG{signal}: {status:?}");
-        let log = broker.drain_log().join("\n");
+        let (stopped, lines) = broker.wait_for_log("stopped", Duration::from_secs(10));
+        let log = lines.join("\n");
         assert!(
-            log.contains(&format!("SIG{signal} received")) && log.contains("stopped"),
+            stopped && log.contains(&format!("SIG{signal} received")),
             "{log}"
         );
     }

@@ -107,6 +107,27 @@ impl BrokerProcess {
     pub fn drain_log(&self) -> Vec<String> {
         self.log.try_iter().collect()
     }
+
+    /// Waits up to `timeout` for a printed line containing `needle`; returns every line read meanwhile, and
+    /// whether the needle was seen. Output is read by background threads, so a line printed just now may not have
+    /// arrived yet: wait for it rather than read once.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> (bool, Vec<String>) {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut seen = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.log.recv_timeout(left) {
+                Ok(line) => {
+                    let hit = line.contains(needle);
+                    seen.push(line);
+                    if hit {
+                        return (true, seen);
+                    }
+                }
+                Err(_) => return (false, seen),
+            }
+        }
+    }
 }
 
 impl Drop for BrokerProcess {
