@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::meta::{MetaClient, MetaConfig};
 use crate::object::ObjectReader;
 use crate::types::{Batch, Epoch, NodeId, Offset, StreamId};
-use crate::wal::{FileWal, FileWalConfig, ObjectWal, ObjectWalConfig, Wal, WalPosition};
+use crate::wal::{FileWal, FileWalConfig, ObjectWal, ObjectWalConfig, Wal, WalPosition, WalReplay};
 
 pub use stream::StreamInfo;
 use stream::StreamState;
@@ -386,6 +386,107 @@ impl Engine {
         lock(&self.inner.streams).remove(&stream);
         lock(&self.inner.cache).remove(stream);
         Ok(())
+    }
+
+    /// Failover: takes over every stream of `dead`, a node that stopped heartbeating. Fences the node in the
+    /// metadata log (its commits fail from now on), fences its object WAL (its next WAL write fails, so it can
+    /// acknowledge nothing more), replays that WAL, opens each of its streams here at a new epoch with the replayed
+    /// records beyond the committed end, and uploads and commits them. Returns the streams taken over.
+    ///
+    /// `wal` says where the dead node's WAL is: its objects in the shared store, or a file WAL directory this
+    /// node can open (a shared path); opening it fences the old writer.
+    pub async fn take_over(&self, dead: NodeId, wal: WalKind) -> Result<Vec<StreamId>> {
+        let me = self.inner.config.node;
+        if dead == me {
+            return Err(Error::Invalid(format!("node {me} cannot take over itself")));
+        }
+        self.inner.meta.catch_up().await?;
+        let dead_epoch = self
+            .inner
+            .meta
+            .read(|s| s.node_epoch(dead))
+            .await
+            .ok_or_else(|| Error::Invalid(format!("node {dead} never registered")))?;
+        self.inner.meta.fence_node(dead, dead_epoch).await?;
+        let takeover: Box<dyn WalReplay> = match wal {
+            WalKind::Object { .. } => Box::new(
+                crate::wal::ObjectWalTakeover::fence(
+                    self.inner.store.clone(),
+                    crate::wal::TakeoverConfig {
+                        prefix: Path::from(format!("{}/wal", self.inner.config.prefix)),
+                        node: dead,
+                        through_epoch: dead_epoch,
+                        by_node: me,
+                        by_epoch: self.inner.node_epoch,
+                        failpoints: None,
+                    },
+                )
+                .await?,
+            ),
+            WalKind::File { dir } => {
+                Box::new(FileWal::open(FileWalConfig::new(dir, me, self.inner.node_epoch)).await?)
+            }
+        };
+        let replayed = takeover.recover().await?;
+        let owned: Vec<(StreamId, Epoch)> = self
+            .inner
+            .meta
+            .read(|s| {
+                s.streams()
+                    .filter(|(_, m)| m.owner == Some(dead))
+                    .map(|(id, m)| (id, m.epoch()))
+                    .collect()
+            })
+            .await;
+        let mut taken = Vec::new();
+        for (stream, old_epoch) in owned {
+            let epoch = self.inner.meta.open_stream(stream, me).await?;
+            let (start, end) = self
+                .inner
+                .meta
+                .read(|s| s.stream(stream).map(|m| (m.start, m.end)))
+                .await
+                .ok_or_else(|| Error::Invalid(format!("stream {stream} vanished")))?;
+            let state = Arc::new(StreamState::new(stream, epoch, start, end));
+            let mut records: Vec<&crate::wal::WalRecord> = replayed
+                .iter()
+                .map(|r| &r.record)
+                .filter(|r| r.batch.stream == stream && r.stream_epoch == old_epoch)
+                .collect();
+            records.sort_by_key(|r| r.batch.base_offset);
+            let mut next = end;
+            for r in records {
+                if r.batch.base_offset < next {
+                    continue;
+                }
+                if r.batch.base_offset > next {
+                    warn!(
+                        stream,
+                        expected = next,
+                        found = r.batch.base_offset,
+                        "takeover replay stops at a gap"
+                    );
+                    break;
+                }
+                next = r.batch.end_offset();
+                for b in state.restore(r.batch.clone()) {
+                    lock(&self.inner.cache).insert(b);
+                }
+            }
+            lock(&self.inner.streams).insert(stream, state);
+            taken.push(stream);
+        }
+        upload::upload_once(&self.inner).await?;
+        if let Some(last) = replayed.iter().map(|r| r.position).max() {
+            takeover.trim(last).await?;
+        }
+        info!(
+            dead,
+            streams = taken.len(),
+            records = replayed.len(),
+            "took over"
+        );
+        Ok(taken)
     }
 
     /// Uploads what is pending and stops the uploader and the WAL. Streams stay owned by this node: a restart

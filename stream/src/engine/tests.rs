@@ -290,3 +290,59 @@ async fn randomized_operations_match_a_model() {
         e.shutdown().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_survivor_takes_over_a_dead_nodes_streams_with_every_acknowledged_record() {
+    for wal in ["object", "file"] {
+        let f = Fixture::new();
+        let a = f.open(1, wal).await;
+        let s1 = a.create_stream("fo-0").await.unwrap();
+        let s2 = a.create_stream("fo-1").await.unwrap();
+        a.open_stream(s1).await.unwrap();
+        a.open_stream(s2).await.unwrap();
+        let mut want1 = append_some(&a, s1, 4, 0).await;
+        a.flush().await.unwrap();
+        want1.extend(append_some(&a, s1, 4, 12).await);
+        let want2 = append_some(&a, s2, 5, 0).await;
+        // Node 1 stops answering; node 2 takes over without any help from it.
+        let b = f.open(2, wal).await;
+        let dead_wal = match wal {
+            "file" => WalKind::File {
+                dir: f.dir.path().join("wal-1"),
+            },
+            _ => WalKind::Object {
+                interval: Duration::from_millis(5),
+                max_bytes: 1 << 20,
+            },
+        };
+        let mut taken = b.take_over(1, dead_wal).await.unwrap();
+        taken.sort();
+        assert_eq!(taken, [s1, s2], "{wal}");
+        assert_eq!(
+            read_all(&b, s1, 0).await,
+            want1,
+            "{wal}: committed and WAL-only records of s1"
+        );
+        assert_eq!(
+            read_all(&b, s2, 0).await,
+            want2,
+            "{wal}: WAL-only records of s2"
+        );
+        let late = a.append(s1, 1, Bytes::from_static(b"zombie")).await;
+        assert!(
+            late.is_err(),
+            "{wal}: the fenced node acknowledges nothing more: {late:?}"
+        );
+        assert_eq!(
+            b.append(s1, 1, Bytes::from_static(b"next")).await.unwrap(),
+            24,
+            "{wal}"
+        );
+        assert_eq!(
+            read_all(&b, s1, 24).await.len(),
+            1,
+            "{wal}: no zombie record in the stream"
+        );
+        b.shutdown().await.unwrap();
+    }
+}
