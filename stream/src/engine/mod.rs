@@ -82,6 +82,15 @@ impl EngineConfig {
     }
 }
 
+/// What one garbage collection deleted.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct GcStats {
+    /// Committed objects that nothing referenced any more.
+    pub objects: usize,
+    /// Uploaded objects that were never committed.
+    pub orphans: usize,
+}
+
 /// Appended but not yet uploaded: which WAL position holds which stream's data up to which offset.
 #[derive(Debug, Default)]
 struct Unuploaded {
@@ -487,6 +496,65 @@ impl Engine {
             "took over"
         );
         Ok(taken)
+    }
+
+    /// Deletes objects nothing references any more: those the metadata log marked unreferenced (trimmed away or
+    /// replaced) at least `grace` ago, and orphans (uploaded under `<prefix>/data` but never committed, e.g. by a
+    /// node fenced between its PUT and its commit) older than `grace`. The grace period lets a reader that
+    /// located an object before it lost its last reference finish reading it. The object is deleted from the
+    /// store first and from the metadata log second, so a crash in between only repeats the deletion.
+    pub async fn collect_garbage(&self, grace: Duration) -> Result<GcStats> {
+        use futures::TryStreamExt;
+        use object_store::ObjectStoreExt;
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let cutoff = now_ms.saturating_sub(grace.as_millis() as u64);
+        self.inner.meta.catch_up().await?;
+        let (unreferenced, known): (Vec<(u64, String)>, std::collections::HashSet<String>) = self
+            .inner
+            .meta
+            .read(|s| {
+                let dead = s
+                    .unreferenced_objects(cutoff)
+                    .into_iter()
+                    .map(|(id, o)| (id, o.key.clone()))
+                    .collect();
+                let known = s.objects().map(|(_, o)| o.key.clone()).collect();
+                (dead, known)
+            })
+            .await;
+        let mut stats = GcStats::default();
+        for (id, key) in unreferenced {
+            let path = Path::from(key.as_str());
+            match self.inner.store.delete(&path).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(Error::store("delete", &path, e)),
+            }
+            self.inner.meta.delete_object(id).await?;
+            lock(&self.inner.readers).remove(&id);
+            stats.objects += 1;
+        }
+        let data = Path::from(format!("{}/data", self.inner.config.prefix));
+        let listed: Vec<object_store::ObjectMeta> = self
+            .inner
+            .store
+            .list(Some(&data))
+            .try_collect()
+            .await
+            .map_err(|e| Error::store("list", &data, e))?;
+        let cutoff_time = std::time::SystemTime::now() - grace;
+        for meta in listed {
+            let old = std::time::SystemTime::from(meta.last_modified) <= cutoff_time;
+            if old && !known.contains(meta.location.as_ref()) {
+                match self.inner.store.delete(&meta.location).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => stats.orphans += 1,
+                    Err(e) => return Err(Error::store("delete", &meta.location, e)),
+                }
+            }
+        }
+        Ok(stats)
     }
 
     /// Uploads what is pending and stops the uploader and the WAL. Streams stay owned by this node: a restart

@@ -346,3 +346,61 @@ async fn a_survivor_takes_over_a_dead_nodes_streams_with_every_acknowledged_reco
         b.shutdown().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn garbage_collection_deletes_only_what_nothing_references() {
+    use object_store::{ObjectStoreExt, PutPayload, path::Path};
+    let f = Fixture::new();
+    let e = f.open(1, "file").await;
+    let s = e.create_stream("gc-0").await.unwrap();
+    e.open_stream(s).await.unwrap();
+    let _first = append_some(&e, s, 5, 0).await;
+    e.flush().await.unwrap();
+    let second = append_some(&e, s, 5, 15).await;
+    e.flush().await.unwrap();
+    let keys = |e: Engine| async move {
+        e.meta()
+            .read(|st| st.objects().map(|(_, o)| o.key.clone()).collect::<Vec<_>>())
+            .await
+    };
+    let before = keys(e.clone()).await;
+    assert_eq!(before.len(), 2);
+    // An upload whose commit never happened (its node was fenced in between).
+    let orphan = Path::from("cluster/data/0rphan");
+    f.store
+        .put(&orphan, PutPayload::from_static(b"never committed"))
+        .await
+        .unwrap();
+
+    // Nothing is unreferenced yet: a collection deletes only the orphan, and only once it is old enough.
+    assert_eq!(
+        e.collect_garbage(Duration::from_secs(3600)).await.unwrap(),
+        super::GcStats::default()
+    );
+    // Trimming past the first object leaves it unreferenced.
+    e.trim(s, 15).await.unwrap();
+    let stats = e.collect_garbage(Duration::ZERO).await.unwrap();
+    assert_eq!((stats.objects, stats.orphans), (1, 1));
+    let after = keys(e.clone()).await;
+    assert_eq!(after.len(), 1);
+    assert!(
+        f.store.head(&Path::from(before[0].as_str())).await.is_err(),
+        "the trimmed object is gone"
+    );
+    assert!(
+        f.store.head(&Path::from(after[0].as_str())).await.is_ok(),
+        "the referenced object stays"
+    );
+    assert!(f.store.head(&orphan).await.is_err(), "the orphan is gone");
+    assert_eq!(
+        read_all(&e, s, 15).await,
+        second,
+        "what is still served reads back"
+    );
+    assert_eq!(
+        e.collect_garbage(Duration::ZERO).await.unwrap(),
+        super::GcStats::default(),
+        "idempotent"
+    );
+    e.shutdown().await.unwrap();
+}
