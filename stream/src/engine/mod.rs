@@ -457,31 +457,12 @@ impl Engine {
                 .await
                 .ok_or_else(|| Error::Invalid(format!("stream {stream} vanished")))?;
             let state = Arc::new(StreamState::new(stream, epoch, start, end));
-            let mut records: Vec<&crate::wal::WalRecord> = replayed
+            let records: Vec<(WalPosition, crate::wal::WalRecord)> = replayed
                 .iter()
-                .map(|r| &r.record)
-                .filter(|r| r.batch.stream == stream && r.stream_epoch == old_epoch)
+                .filter(|r| r.record.batch.stream == stream && r.record.stream_epoch == old_epoch)
+                .map(|r| (r.position, r.record.clone()))
                 .collect();
-            records.sort_by_key(|r| r.batch.base_offset);
-            let mut next = end;
-            for r in records {
-                if r.batch.base_offset < next {
-                    continue;
-                }
-                if r.batch.base_offset > next {
-                    warn!(
-                        stream,
-                        expected = next,
-                        found = r.batch.base_offset,
-                        "takeover replay stops at a gap"
-                    );
-                    break;
-                }
-                next = r.batch.end_offset();
-                for b in state.restore(r.batch.clone()) {
-                    lock(&self.inner.cache).insert(b);
-                }
-            }
+            self.restore_replayed(&state, records, end);
             lock(&self.inner.streams).insert(stream, state);
             taken.push(stream);
         }
@@ -570,6 +551,40 @@ impl Engine {
         result
     }
 
+    /// Takes one stream's replayed records into `state`: in offset order, from the committed `end`, skipping what
+    /// is committed already (trims are not logged, so replay can repeat records) and stopping at the first gap (a
+    /// record after a gap was never acknowledged). Returns each restored record's WAL position and end offset.
+    fn restore_replayed(
+        &self,
+        state: &StreamState,
+        mut records: Vec<(WalPosition, crate::wal::WalRecord)>,
+        end: Offset,
+    ) -> Vec<(WalPosition, Offset)> {
+        records.sort_by_key(|(_, r)| r.batch.base_offset);
+        let mut next = end;
+        let mut restored = Vec::new();
+        for (position, r) in records {
+            if r.batch.base_offset < next {
+                continue;
+            }
+            if r.batch.base_offset > next {
+                warn!(
+                    stream = state.stream,
+                    expected = next,
+                    found = r.batch.base_offset,
+                    "replay stops at a gap"
+                );
+                break;
+            }
+            next = r.batch.end_offset();
+            for b in state.restore(r.batch) {
+                lock(&self.inner.cache).insert(b);
+            }
+            restored.push((position, next));
+        }
+        restored
+    }
+
     /// Replays this node's WAL: records of streams this node still owns at the record's epoch, beyond the
     /// committed end, dense from it, become pending data again and are uploaded before anything else happens.
     async fn recover(&self) -> Result<()> {
@@ -602,32 +617,17 @@ impl Engine {
                 continue;
             };
             records.retain(|(_, r)| owner == Some(node) && r.stream_epoch == epoch);
-            records.sort_by_key(|(_, r)| r.batch.base_offset);
-            let mut next = end;
             let state = Arc::new(StreamState::new(stream, epoch, start, end));
-            for (position, r) in records {
-                if r.batch.base_offset < next {
-                    continue; // committed already (a trim is not logged, so replay can repeat it)
-                }
-                if r.batch.base_offset > next {
-                    warn!(
-                        stream,
-                        expected = next,
-                        found = r.batch.base_offset,
-                        "WAL replay stops at a gap"
-                    );
-                    break;
-                }
-                next = r.batch.end_offset();
-                let end_offset = r.batch.end_offset();
-                for b in state.restore(r.batch) {
-                    lock(&self.inner.cache).insert(b);
-                }
-                lock(&self.inner.unuploaded)
+            let restored = self.restore_replayed(&state, records, end);
+            let next = restored.last().map_or(end, |(_, e)| *e);
+            let mut unuploaded = lock(&self.inner.unuploaded);
+            for (position, end_offset) in &restored {
+                unuploaded
                     .by_position
-                    .insert(position, (stream, end_offset));
-                recovered += 1;
+                    .insert(*position, (stream, *end_offset));
             }
+            drop(unuploaded);
+            recovered += restored.len();
             if next > end {
                 lock(&self.inner.streams).insert(stream, state);
             }
