@@ -126,6 +126,47 @@ fn s3_uri(peer: &str, profile: &str) -> String {
 }
 
 mod minio {
+    /// Keys from the environment rather than the location, and the check says where it found them.
+    #[test]
+    #[ignore = "peer: minio (dev/test runs it)"]
+    fn keys_from_the_environment_are_used_and_named() {
+        let env = automq_testkit::peers::env("minio");
+        let uri = format!(
+            "s3://automq-envkeys-{}/p?profile=minio&endpoint={}&region={}",
+            std::process::id(),
+            env["ENDPOINT"],
+            env["REGION"]
+        );
+        let run = |secret: &str| {
+            super::Command::new(super::BIN)
+                .args(["storage", "check", &uri, "--create", "--quick"])
+                .env("AWS_ACCESS_KEY_ID", &env["ACCESS_KEY"])
+                .env("AWS_SECRET_ACCESS_KEY", secret)
+                .env("AWS_EC2_METADATA_DISABLED", "true")
+                .output()
+                .unwrap()
+        };
+        let out = run(&env["SECRET_KEY"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "Credentials from AWS_ACCESS_KEY_ID (key {})",
+                env["ACCESS_KEY"]
+            )),
+            "{stdout}"
+        );
+        assert!(!stdout.contains(&env["SECRET_KEY"]), "{stdout}");
+        let out = run("not-the-secret");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains("HTTP 403")
+                && stderr.contains("check the credentials from AWS_ACCESS_KEY_ID"),
+            "{stderr}"
+        );
+    }
+
     #[test]
     #[ignore = "peer: minio (dev/test runs it)"]
     fn minio_serves_every_role() {

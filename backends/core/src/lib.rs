@@ -72,6 +72,10 @@ pub enum BackendError {
 pub trait Backend: Send + Sync + fmt::Debug {
     /// The location, with any secret removed, for messages and logs.
     fn display_uri(&self) -> String;
+    /// Where this location's credentials come from, for people (never a secret); `None` where there are none.
+    fn credential_source(&self) -> Option<String> {
+        None
+    }
     /// What this store can be relied on for.
     fn capabilities(&self) -> Capabilities;
     /// Builds the store the engine reads and writes, rooted at this location's prefix. Cheap; no I/O for remote

@@ -1,8 +1,8 @@
 //! The S3 backend: AWS S3 and the servers that speak its API, each as a [`Profile`] carrying its quirks.
 //!
 //! A location is `s3://bucket/prefix?region=…&endpoint=…&path_style=true&profile=minio`. Credentials come from
-//! the location's `access_key_id`/`secret_access_key` parameters when given (tests, local servers), otherwise
-//! from the standard AWS environment variables and instance metadata, as `object_store` reads them. Secrets are
+//! the standard AWS chain (see [`credentials`]): the location's `access_key_id`/`secret_access_key`, the
+//! environment, the shared credentials file, web identity, the container endpoint, instance metadata. Secrets are
 //! never printed: [`S3Backend::display_uri`] drops them.
 //!
 //! Bucket administration (probe, create) is the one thing `object_store` has no call for; it is done here with
@@ -13,10 +13,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use automq_backend::{Backend, BackendError, Capabilities, StorageUri};
-use object_store::aws::{AmazonS3Builder, S3ConditionalPut};
+use object_store::aws::{AmazonS3Builder, AwsCredentialProvider, S3ConditionalPut};
 use object_store::{BackoffConfig, ObjectStore, RetryConfig};
 
+pub mod credentials;
 pub mod sigv4;
+
+use credentials::CredentialSource;
 
 /// The S3-speaking servers we know, with what each can be relied on for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,8 +82,7 @@ pub struct S3Config {
     pub endpoint: Option<String>,
     pub path_style: bool,
     pub profile: Profile,
-    pub access_key_id: Option<String>,
-    pub secret_access_key: Option<String>,
+    pub credentials: CredentialSource,
     pub request_timeout: Duration,
 }
 
@@ -93,11 +95,7 @@ impl std::fmt::Debug for S3Config {
             .field("endpoint", &self.endpoint)
             .field("path_style", &self.path_style)
             .field("profile", &self.profile)
-            .field("access_key_id", &self.access_key_id)
-            .field(
-                "secret_access_key",
-                &self.secret_access_key.as_ref().map(|_| "<redacted>"),
-            )
+            .field("credentials", &self.credentials)
             .finish()
     }
 }
@@ -109,11 +107,18 @@ const KNOWN_PARAMS: &[&str] = &[
     "profile",
     "access_key_id",
     "secret_access_key",
+    "session_token",
     "timeout_ms",
 ];
 
 impl S3Config {
+    /// Parses a location, taking credentials from the process environment where the location has none.
     pub fn from_uri(raw: &str) -> Result<Self, BackendError> {
+        Self::from_uri_with(raw, &credentials::process_env)
+    }
+
+    /// Parses a location, reading the environment through `env`.
+    pub fn from_uri_with(raw: &str, env: credentials::Lookup<'_>) -> Result<Self, BackendError> {
         let StorageUri::S3 {
             bucket,
             prefix,
@@ -125,7 +130,7 @@ impl S3Config {
                 message: "is not an s3:// location".into(),
             });
         };
-        Self::from_parts(raw, bucket, prefix, params)
+        Self::from_parts(raw, bucket, prefix, params, env)
     }
 
     fn from_parts(
@@ -133,6 +138,7 @@ impl S3Config {
         bucket: String,
         prefix: String,
         params: BTreeMap<String, String>,
+        env: credentials::Lookup<'_>,
     ) -> Result<Self, BackendError> {
         let bad = |message: String| BackendError::Config {
             uri: redact(raw),
@@ -190,19 +196,18 @@ impl S3Config {
                     .map_err(|_| bad(format!("timeout_ms=`{v}`: expected milliseconds")))?,
             ),
         };
-        let access_key_id = params
-            .get("access_key_id")
-            .cloned()
-            .or_else(|| std::env::var("AWS_ACCESS_KEY_ID").ok());
-        let secret_access_key = params
-            .get("secret_access_key")
-            .cloned()
-            .or_else(|| std::env::var("AWS_SECRET_ACCESS_KEY").ok());
+        let credentials = CredentialSource::resolve(
+            params.get("access_key_id").cloned(),
+            params.get("secret_access_key").cloned(),
+            params.get("session_token").cloned(),
+            env,
+        )
+        .map_err(bad)?;
         let region = params
             .get("region")
             .cloned()
-            .or_else(|| std::env::var("AWS_REGION").ok())
-            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .or_else(|| env("AWS_REGION"))
+            .or_else(|| env("AWS_DEFAULT_REGION"))
             .unwrap_or_else(|| "us-east-1".into());
         Ok(Self {
             bucket,
@@ -211,8 +216,7 @@ impl S3Config {
             endpoint,
             path_style,
             profile,
-            access_key_id,
-            secret_access_key,
+            credentials,
             request_timeout,
         })
     }
@@ -237,7 +241,7 @@ pub fn redact(raw: &str) -> String {
             let pairs: Vec<(String, String)> = url
                 .query_pairs()
                 .map(|(k, v)| {
-                    let v = if k == "secret_access_key" {
+                    let v = if k == "secret_access_key" || k == "session_token" {
                         "<redacted>".to_string()
                     } else {
                         v.into_owned()
@@ -257,6 +261,9 @@ pub fn redact(raw: &str) -> String {
 pub struct S3Backend {
     config: S3Config,
     http: reqwest::Client,
+    /// The chain's provider, shared by the object store and our own bucket requests so temporary credentials
+    /// are fetched once; `Err` says why there are none.
+    credentials: Result<AwsCredentialProvider, String>,
 }
 
 impl S3Backend {
@@ -269,7 +276,15 @@ impl S3Backend {
                 uri: String::new(),
                 message: e.to_string(),
             })?;
-        Ok(Self { config, http })
+        let credentials =
+            config
+                .credentials
+                .provider(&config.bucket, &config.region, config.request_timeout);
+        Ok(Self {
+            config,
+            http,
+            credentials,
+        })
     }
 
     pub fn from_uri(raw: &str) -> Result<Self, BackendError> {
@@ -280,20 +295,34 @@ impl S3Backend {
         &self.config
     }
 
-    fn credentials(&self) -> Result<sigv4::Credentials, BackendError> {
-        match (&self.config.access_key_id, &self.config.secret_access_key) {
-            (Some(a), Some(s)) => Ok(sigv4::Credentials {
-                access_key_id: a.clone(),
-                secret_access_key: s.clone(),
-            }),
-            _ => Err(BackendError::Credentials {
+    fn provider(&self) -> Result<&AwsCredentialProvider, BackendError> {
+        self.credentials
+            .as_ref()
+            .map_err(|message| BackendError::Credentials {
                 uri: self.display_uri(),
-                message:
-                    "no credentials: set access_key_id and secret_access_key in the location, or \
-                          AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
-                        .into(),
-            }),
-        }
+                message: message.clone(),
+            })
+    }
+
+    /// Current credentials from the chain, fetched within the request timeout.
+    async fn credentials(&self) -> Result<sigv4::Credentials, BackendError> {
+        let provider = self.provider()?;
+        let failed = |message: String| BackendError::Credentials {
+            uri: self.display_uri(),
+            message: format!(
+                "getting credentials from {}: {message}",
+                self.config.credentials.describe()
+            ),
+        };
+        let c = tokio::time::timeout(self.config.request_timeout, provider.get_credential())
+            .await
+            .map_err(|_| failed("timed out".into()))?
+            .map_err(|e| failed(error_chain(&e)))?;
+        Ok(sigv4::Credentials {
+            access_key_id: c.key_id.clone(),
+            secret_access_key: c.secret_key.clone(),
+            session_token: c.token.clone(),
+        })
     }
 
     async fn bucket_request(
@@ -301,7 +330,7 @@ impl S3Backend {
         method: reqwest::Method,
     ) -> Result<reqwest::Response, BackendError> {
         let url = format!("{}/", self.config.bucket_url());
-        let creds = self.credentials()?;
+        let creds = self.credentials().await?;
         let body = if method == reqwest::Method::PUT && self.config.region != "us-east-1" {
             // Outside us-east-1, CreateBucket names its region in the body.
             format!(
@@ -351,16 +380,19 @@ impl S3Backend {
     }
 
     async fn status_error(&self, what: &str, resp: reqwest::Response) -> BackendError {
-        let status = resp.status();
+        let resp_status = resp.status();
         let body = resp.text().await.unwrap_or_default();
         let code = xml_tag(&body, "Code").unwrap_or_default();
+        // HEAD answers carry no body, so often no code either.
+        let status = format!("{resp_status} {code}").trim_end().to_string();
         let uri = self.display_uri();
-        match (status.as_u16(), code.as_str()) {
+        match (resp_status.as_u16(), code.as_str()) {
             (403, _) | (_, "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "AccessDenied") => {
                 BackendError::Credentials {
                     uri,
                     message: format!(
-                        "{what}: HTTP {status} {code}; check access_key_id and secret_access_key"
+                        "{what}: HTTP {status}; check the credentials from {}",
+                        self.config.credentials.describe()
                     ),
                 }
             }
@@ -370,7 +402,7 @@ impl S3Backend {
             },
             _ => BackendError::Unreachable {
                 uri,
-                message: format!("{what}: HTTP {status} {code}"),
+                message: format!("{what}: HTTP {status}"),
             },
         }
     }
@@ -412,6 +444,10 @@ impl Backend for S3Backend {
         s
     }
 
+    fn credential_source(&self) -> Option<String> {
+        Some(self.config.credentials.describe())
+    }
+
     fn capabilities(&self) -> Capabilities {
         self.config.profile.capabilities()
     }
@@ -437,9 +473,7 @@ impl Backend for S3Backend {
         if let Some(e) = &c.endpoint {
             b = b.with_endpoint(e).with_allow_http(e.starts_with("http://"));
         }
-        if let (Some(a), Some(s)) = (&c.access_key_id, &c.secret_access_key) {
-            b = b.with_access_key_id(a).with_secret_access_key(s);
-        }
+        b = b.with_credentials(Arc::clone(self.provider()?));
         let store = b.build().map_err(|source| BackendError::Store {
             uri: self.display_uri(),
             source,

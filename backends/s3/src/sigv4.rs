@@ -8,6 +8,8 @@ use aws_lc_rs::{digest, hmac};
 pub struct Credentials {
     pub access_key_id: String,
     pub secret_access_key: String,
+    /// Present for temporary credentials; sent and signed as `x-amz-security-token`.
+    pub session_token: Option<String>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -18,10 +20,24 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// Headers (`host`, `x-amz-date`, `x-amz-content-sha256`, `authorization`) that sign `method url` with `body`.
+/// Headers (`host`, `x-amz-date`, `x-amz-content-sha256`, `x-amz-security-token` for temporary credentials,
+/// `authorization`) that sign `method url` with `body`.
 pub fn sign(
     creds: &Credentials,
     region: &str,
+    method: &str,
+    url: &str,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<Vec<(&'static str, String)>, String> {
+    sign_service(creds, region, "s3", method, url, body, now)
+}
+
+/// As [`sign`], for another service than S3 (`sts` for temporary credentials).
+pub fn sign_service(
+    creds: &Credentials,
+    region: &str,
+    service: &str,
     method: &str,
     url: &str,
     body: &[u8],
@@ -46,11 +62,17 @@ pub fn sign(
         .collect::<Vec<_>>()
         .join("&");
     let canonical_path = uri_encode(parsed.path(), false);
-    let signed_headers = "host;x-amz-content-sha256;x-amz-date";
+    let (signed_headers, token_line) = match &creds.session_token {
+        Some(t) => (
+            "host;x-amz-content-sha256;x-amz-date;x-amz-security-token",
+            format!("x-amz-security-token:{}\n", t.trim()),
+        ),
+        None => ("host;x-amz-content-sha256;x-amz-date", String::new()),
+    };
     let canonical_request = format!(
-        "{method}\n{canonical_path}\n{canonical_query}\nhost:{host}\nx-amz-content-sha256:{payload_hash}\nx-amz-date:{amz_date}\n\n{signed_headers}\n{payload_hash}"
+        "{method}\n{canonical_path}\n{canonical_query}\nhost:{host}\nx-amz-content-sha256:{payload_hash}\nx-amz-date:{amz_date}\n{token_line}\n{signed_headers}\n{payload_hash}"
     );
-    let scope = format!("{date}/{region}/s3/aws4_request");
+    let scope = format!("{date}/{region}/{service}/aws4_request");
     let string_to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex::encode(digest::digest(
@@ -62,7 +84,7 @@ pub fn sign(
         format!("AWS4{}", creds.secret_access_key).as_bytes(),
         date.as_bytes(),
     );
-    for part in [region, "s3", "aws4_request"] {
+    for part in [region, service, "aws4_request"] {
         key = hmac_sha256(&key, part.as_bytes());
     }
     let signature = hex::encode(hmac_sha256(&key, string_to_sign.as_bytes()));
@@ -70,12 +92,16 @@ pub fn sign(
         "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
         creds.access_key_id
     );
-    Ok(vec![
+    let mut headers = vec![
         ("host", host),
         ("x-amz-date", amz_date),
         ("x-amz-content-sha256", payload_hash),
-        ("authorization", authorization),
-    ])
+    ];
+    if let Some(t) = &creds.session_token {
+        headers.push(("x-amz-security-token", t.trim().to_string()));
+    }
+    headers.push(("authorization", authorization));
+    Ok(headers)
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {

@@ -70,6 +70,8 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 #[derive(Debug, Serialize)]
 struct Report {
     location: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credentials: Option<String>,
     capabilities: Vec<CapabilityRow>,
     performance: Vec<PerfRow>,
     roles: Vec<RoleVerdict>,
@@ -244,6 +246,7 @@ async fn check(
     let roles = verdicts(&args.roles, &caps);
     Ok(Report {
         location: location.to_string(),
+        credentials: backend.credential_source(),
         capabilities: caps,
         performance,
         roles,
@@ -547,7 +550,11 @@ fn print(report: &Report, output: OutputFormat) -> anyhow::Result<()> {
         println!("{}", serde_json::to_string_pretty(report)?);
         return Ok(());
     }
-    println!("Storage check of {}\n", report.location);
+    println!("Storage check of {}", report.location);
+    if let Some(c) = &report.credentials {
+        println!("Credentials from {c}");
+    }
+    println!();
     let yes = |b: bool| if b { "yes" } else { "no" };
     let mut t = table(&["capability", "declared", "observed", "detail"]);
     for c in &report.capabilities {
