@@ -180,6 +180,19 @@ impl Engine {
         Ok(engine)
     }
 
+    pub fn node(&self) -> NodeId {
+        self.inner.config.node
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.inner.config
+    }
+
+    /// The data store everything lives in.
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.inner.store
+    }
+
     pub fn node_epoch(&self) -> Epoch {
         self.inner.node_epoch
     }
