@@ -12,7 +12,6 @@
 //!   epochs, objects and node registrations are records in it, and epochs fence stale owners.
 
 pub mod cache;
-pub mod cluster;
 pub mod engine;
 pub mod error;
 pub mod meta;

@@ -26,8 +26,8 @@ use object_store::{ObjectStoreExt, PutPayload};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use crate::engine::{Engine, WalKind};
-use crate::types::{NodeId, StreamId};
+use automq_stream::engine::{Engine, WalKind};
+use automq_stream::types::{NodeId, StreamId};
 
 /// Where a dead node's WAL can be read by another node, if anywhere.
 pub type WalLocator = Arc<dyn Fn(NodeId) -> Option<WalKind> + Send + Sync>;
@@ -255,8 +255,8 @@ mod tests {
     use object_store::local::LocalFileSystem;
 
     use super::*;
-    use crate::engine::EngineConfig;
-    use crate::types::Offset;
+    use automq_stream::engine::EngineConfig;
+    use automq_stream::types::Offset;
 
     struct Cluster {
         dir: tempfile::TempDir,
