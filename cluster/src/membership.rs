@@ -14,6 +14,8 @@
 //! paused long enough to be declared dead) stops heartbeating and reports it in [`MembershipStatus::fenced`]; its
 //! engine's next WAL write or commit fails as fenced, so it cannot acknowledge anything more.
 //!
+//! The controller also runs the cluster's chores: garbage collection every `gc_interval`.
+//!
 //! The design note is docs/stream-engine.md, section "Membership and failover".
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -26,7 +28,7 @@ use object_store::{ObjectStoreExt, PutPayload};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use automq_stream::engine::{Engine, WalKind};
+use automq_stream::engine::{Engine, GcStats, WalKind};
 use automq_stream::types::{NodeId, StreamId};
 
 /// Where a dead node's WAL can be read by another node, if anywhere.
@@ -41,6 +43,10 @@ pub struct MembershipConfig {
     /// Where each node's WAL is. Object WALs live in the shared store and are always reachable; a file WAL only
     /// when its directory is on a shared path.
     pub wal_of: WalLocator,
+    /// How often the controller deletes objects nothing references any more; `None` turns it off.
+    pub gc_interval: Option<Duration>,
+    /// How long an object stays after it lost its last reference, so a reader that found it can finish.
+    pub gc_grace: Duration,
 }
 
 impl std::fmt::Debug for MembershipConfig {
@@ -48,6 +54,8 @@ impl std::fmt::Debug for MembershipConfig {
         f.debug_struct("MembershipConfig")
             .field("heartbeat_interval", &self.heartbeat_interval)
             .field("session_timeout", &self.session_timeout)
+            .field("gc_interval", &self.gc_interval)
+            .field("gc_grace", &self.gc_grace)
             .finish_non_exhaustive()
     }
 }
@@ -64,6 +72,8 @@ impl MembershipConfig {
                 WalKind::Object { .. } => Some(wal.clone()),
                 WalKind::File { .. } => None,
             }),
+            gc_interval: Some(Duration::from_secs(60)),
+            gc_grace: Duration::from_secs(300),
         }
     }
 }
@@ -81,6 +91,9 @@ pub struct MembershipStatus {
     pub taken_over: BTreeMap<NodeId, Vec<StreamId>>,
     /// This node's own epoch was fenced: it was declared dead and must stop serving.
     pub fenced: bool,
+    /// Garbage collections run as controller, and what they deleted in all.
+    pub gc_runs: u64,
+    pub gc_deleted: GcStats,
 }
 
 /// A running membership loop. Dropping it stops the loop.
@@ -144,6 +157,7 @@ async fn run(engine: Engine, config: MembershipConfig, status: Arc<Mutex<Members
     let mine = dir.clone().join(me.to_string());
     let mut observed = Observed::default();
     let mut beats = 0u64;
+    let mut last_gc: Option<Instant> = None;
     let mut ticker = tokio::time::interval(config.heartbeat_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let set = |f: &dyn Fn(&mut MembershipStatus)| {
@@ -243,6 +257,20 @@ async fn run(engine: Engine, config: MembershipConfig, status: Arc<Mutex<Members
                 Err(e) => warn!(dead = n, error = %e, "membership: take-over failed; retrying"),
             }
         }
+        // Cluster-wide chores fall to the controller alone.
+        if let Some(every) = config.gc_interval
+            && last_gc.is_none_or(|t| t.elapsed() >= every)
+        {
+            last_gc = Some(Instant::now());
+            match engine.collect_garbage(config.gc_grace).await {
+                Ok(stats) => set(&|s| {
+                    s.gc_runs += 1;
+                    s.gc_deleted.objects += stats.objects;
+                    s.gc_deleted.orphans += stats.orphans;
+                }),
+                Err(e) => warn!(error = %e, "membership: garbage collection failed; retrying"),
+            }
+        }
     }
 }
 
@@ -290,6 +318,8 @@ mod tests {
             heartbeat_interval: Duration::from_millis(20),
             session_timeout: Duration::from_millis(400),
             wal_of,
+            gc_interval: None,
+            gc_grace: Duration::ZERO,
         }
     }
 
@@ -438,5 +468,52 @@ mod tests {
         assert_eq!(read(&e1, s).await, acked);
         drop(m1);
         e1.shutdown().await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn only_the_controller_collects_garbage() {
+        use futures::TryStreamExt;
+        let c = Cluster::new();
+        let object = WalKind::Object {
+            interval: Duration::from_millis(5),
+            max_bytes: 1 << 20,
+        };
+        let e1 = c.node(1, object.clone()).await;
+        let e2 = c.node(2, object.clone()).await;
+        let s = e2.create_stream("trimmed-0").await.unwrap();
+        e2.open_stream(s).await.unwrap();
+        append(&e2, s, 10).await;
+        e2.flush().await.unwrap();
+        let data = Path::from("cluster/data");
+        let objects = || async {
+            c.store
+                .list(Some(&data))
+                .try_collect::<Vec<_>>()
+                .await
+                .unwrap()
+                .len()
+        };
+        assert!(objects().await > 0);
+        e2.trim(s, 10).await.unwrap();
+
+        let config = MembershipConfig {
+            gc_interval: Some(Duration::from_millis(50)),
+            gc_grace: Duration::ZERO,
+            ..fast(Arc::new(|_| None))
+        };
+        let m1 = Membership::start(e1.clone(), config.clone());
+        let m2 = Membership::start(e2.clone(), config);
+        eventually("node 1 deletes the trimmed object", || {
+            m1.status().gc_deleted.objects >= 1
+        })
+        .await;
+        eventually_async("the data prefix is empty", || async {
+            objects().await == 0
+        })
+        .await;
+        assert_eq!(m2.status().gc_runs, 0, "node 2 is not the controller");
+        drop((m1, m2));
+        e1.shutdown().await.unwrap();
+        e2.shutdown().await.unwrap();
     }
 }
