@@ -13,6 +13,9 @@ pub type Offset = u64;
 pub type Epoch = u64;
 /// A broker's id in the cluster.
 pub type NodeId = u32;
+/// Names an object on the data store. Allocated by the metadata log: a new object takes the next id after the
+/// largest ever committed, so ids are never reused.
+pub type ObjectId = u64;
 
 /// A batch as the engine stores it: `count` records starting at `base_offset`, the payload opaque (a Kafka record
 /// batch, stored as the client sent it).

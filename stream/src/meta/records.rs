@@ -8,9 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::types::{Epoch, NodeId, Offset, StreamId, StreamRange};
 
-/// Names an object on the data store. Allocated by the log: a new object takes the next id after the largest
-/// ever committed, so ids are never reused.
-pub type ObjectId = u64;
+pub use crate::types::ObjectId;
 
 /// An object as a commit or a compaction introduces it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -23,8 +23,7 @@ pub use format::{
 };
 pub use reader::ObjectReader;
 
-/// An object's id, allocated through the metadata log.
-pub type ObjectId = u64;
+pub use crate::types::ObjectId;
 
 /// Where object `id` lives under `prefix`. The id's hex digits are reversed so consecutive ids spread over the
 /// store's key space (S3 partitions by key prefix).
