@@ -13,6 +13,10 @@ use clap::Parser;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
 
+/// Keeps a request that declares a huge array from aborting the broker (see automq_protocol::alloc).
+#[global_allocator]
+static ALLOC: automq_protocol::alloc::ReserveLazily = automq_protocol::alloc::ReserveLazily;
+
 /// automqd: a Kafka-compatible broker that keeps its data on shared storage.
 ///
 /// With no arguments it serves 127.0.0.1:9092 and [::1]:9092 with data under ./data. Settings come from the YAML

@@ -180,6 +180,11 @@ async fn bad_frames_close_only_their_own_connection() {
             &[0, 3, 0, 12, 0, 0, 0, 1, 0xff, 0xff],
         ]
         .concat(), // truncated Metadata
+        [
+            &14i32.to_be_bytes()[..],
+            &[0, 3, 0, 1, 0, 0, 0, 2, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff],
+        ]
+        .concat(), // Metadata declaring 2^31 - 1 topics in 14 bytes
         b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03".to_vec(), // a TLS ClientHello
     ];
     for bytes in garbage {

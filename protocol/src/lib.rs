@@ -6,7 +6,11 @@
 //! [`response`] encodes a typed response with the header version its API and version require.
 //!
 //! Which APIs and versions the broker *implements* is not decided here: the broker passes its own table.
+//!
+//! [`alloc::ReserveLazily`] is the global allocator every binary that decodes untrusted requests installs: it keeps
+//! a decoder's oversized up-front allocation from aborting the process.
 
+pub mod alloc;
 pub mod frame;
 pub mod request;
 pub mod response;
