@@ -8,6 +8,7 @@
 //! re-registered) turns this node's commits for it into `Error::Fenced`; nothing it acknowledged is lost, because
 //! its WAL is replayed by whoever takes over. The design note is docs/stream-engine.md.
 
+mod compact;
 mod stream;
 mod upload;
 
@@ -25,11 +26,12 @@ use tracing::{info, warn};
 
 use crate::cache::LogCache;
 use crate::error::{Error, Result};
-use crate::meta::{MetaClient, MetaConfig};
+use crate::meta::{Failpoints, MetaClient, MetaConfig};
 use crate::object::ObjectReader;
 use crate::types::{Batch, Epoch, NodeId, Offset, StreamId};
 use crate::wal::{FileWal, FileWalConfig, ObjectWal, ObjectWalConfig, Wal, WalPosition, WalReplay};
 
+pub use compact::{CompactStats, points as compact_points};
 pub use stream::StreamInfo;
 use stream::StreamState;
 
@@ -64,6 +66,16 @@ pub struct EngineConfig {
     pub stream_object_bytes: usize,
     /// Bytes of uploaded data kept in memory for tailing readers.
     pub log_cache_bytes: usize,
+    /// Compaction writes objects of about this size, and compacts objects with less than a quarter of it still
+    /// served; so after a compaction, objects hold a quarter of it on average or more (64 MiB: at most 64 objects
+    /// per GiB, plus fewer than `compaction_trigger_objects` small ones).
+    pub compaction_target_bytes: usize,
+    /// Compact once this node has this many small objects (at least 2).
+    pub compaction_trigger_objects: usize,
+    /// Run a compaction this often in the background; `None`: only when [`Engine::compact`] is called.
+    pub compaction_interval: Option<Duration>,
+    /// Named pause points (race tests); `None` in production.
+    pub failpoints: Option<Arc<Failpoints>>,
 }
 
 impl EngineConfig {
@@ -78,6 +90,10 @@ impl EngineConfig {
             block_target: 512 * 1024,
             stream_object_bytes: 8 * 1024 * 1024,
             log_cache_bytes: 256 * 1024 * 1024,
+            compaction_target_bytes: 64 * 1024 * 1024,
+            compaction_trigger_objects: 8,
+            compaction_interval: Some(Duration::from_secs(300)),
+            failpoints: None,
         }
     }
 }
@@ -113,6 +129,8 @@ struct Inner {
     upload_lock: Mutex<()>,
     upload_wanted: Notify,
     shutdown: Notify,
+    compact_lock: Mutex<()>,
+    compactor_stop: Notify,
 }
 
 /// A node's storage engine. Cheap to clone.
@@ -120,6 +138,7 @@ struct Inner {
 pub struct Engine {
     inner: Arc<Inner>,
     uploader: Arc<SyncMutex<Option<JoinHandle<()>>>>,
+    compactor: Arc<SyncMutex<Option<JoinHandle<()>>>>,
 }
 
 fn lock<T>(m: &SyncMutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -169,14 +188,21 @@ impl Engine {
             upload_lock: Mutex::new(()),
             upload_wanted: Notify::new(),
             shutdown: Notify::new(),
+            compact_lock: Mutex::new(()),
+            compactor_stop: Notify::new(),
         });
         let engine = Engine {
             inner,
             uploader: Arc::new(SyncMutex::new(None)),
+            compactor: Arc::new(SyncMutex::new(None)),
         };
         engine.recover().await?;
         let task = tokio::spawn(upload::run(engine.inner.clone()));
         *lock(&engine.uploader) = Some(task);
+        if let Some(every) = engine.inner.config.compaction_interval {
+            let task = tokio::spawn(compact::run(engine.inner.clone(), every));
+            *lock(&engine.compactor) = Some(task);
+        }
         Ok(engine)
     }
 
@@ -314,7 +340,18 @@ impl Engine {
         if let Some(batches) = lock(&self.inner.cache).read(stream, start, end, max_bytes) {
             return Ok(batches);
         }
-        self.read_objects(stream, start, end, max_bytes).await
+        match self.read_objects(stream, start, end, max_bytes).await {
+            // An object this node's view still names was replaced (compaction) or trimmed away, and collected
+            // after its grace period: the view is stale. Catch up and read what names the offsets now.
+            Err(Error::Store {
+                source: object_store::Error::NotFound { .. },
+                ..
+            }) => {
+                self.inner.meta.catch_up().await?;
+                self.read_objects(stream, start, end, max_bytes).await
+            }
+            other => other,
+        }
     }
 
     async fn read_objects(
@@ -337,7 +374,7 @@ impl Engine {
         let mut out: Vec<Batch> = Vec::new();
         let mut bytes = 0;
         for (entry, key, size) in entries {
-            let reader = self.reader(entry.object, key, size).await?;
+            let reader = object_reader(&self.inner, entry.object, &key, size).await?;
             let from = out
                 .last()
                 .map(|b| b.end_offset())
@@ -354,19 +391,6 @@ impl Engine {
         Ok(out)
     }
 
-    async fn reader(&self, object: u64, key: String, size: u64) -> Result<ObjectReader> {
-        if let Some(r) = lock(&self.inner.readers).get(&object) {
-            return Ok(r.clone());
-        }
-        let r = ObjectReader::open(self.inner.store.clone(), Path::from(key), size).await?;
-        let mut readers = lock(&self.inner.readers);
-        if readers.len() >= 1024 {
-            readers.clear();
-        }
-        readers.insert(object, r.clone());
-        Ok(r)
-    }
-
     /// Stops serving offsets below `start`.
     pub async fn trim(&self, stream: StreamId, start: Offset) -> Result<()> {
         self.inner.meta.trim_stream(stream, start).await?;
@@ -374,6 +398,14 @@ impl Engine {
             s.trim_to(start);
         }
         Ok(())
+    }
+
+    /// Compacts this node's small objects (and those of fenced nodes) into few large ones, in rounds, each
+    /// committed with one metadata record, until fewer than `compaction_trigger_objects` small ones are left.
+    /// A round whose inputs changed meanwhile is refused by the metadata log and counted in
+    /// [`CompactStats::rejected`]; `Error::Fenced` means this node was fenced. See the module `compact`.
+    pub async fn compact(&self) -> Result<CompactStats> {
+        compact::compact(&self.inner).await
     }
 
     /// Uploads and commits everything pending now (what the uploader does on its own every interval).
@@ -541,6 +573,11 @@ impl Engine {
     /// Uploads what is pending and stops the uploader and the WAL. Streams stay owned by this node: a restart
     /// replays nothing, because everything was committed.
     pub async fn shutdown(&self) -> Result<()> {
+        self.inner.compactor_stop.notify_one();
+        let task = lock(&self.compactor).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
         let result = upload::upload_once(&self.inner).await;
         self.inner.shutdown.notify_one();
         let task = lock(&self.uploader).take();
@@ -639,6 +676,20 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The reader of an object, its index read once and kept.
+async fn object_reader(inner: &Inner, object: u64, key: &str, size: u64) -> Result<ObjectReader> {
+    if let Some(r) = lock(&inner.readers).get(&object) {
+        return Ok(r.clone());
+    }
+    let r = ObjectReader::open(inner.store.clone(), Path::from(key), size).await?;
+    let mut readers = lock(&inner.readers);
+    if readers.len() >= 1024 {
+        readers.clear();
+    }
+    readers.insert(object, r.clone());
+    Ok(r)
 }
 
 #[cfg(test)]

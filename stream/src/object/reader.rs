@@ -65,9 +65,22 @@ impl ObjectReader {
     /// Whole batches of `stream` that overlap `[start, end)`, in offset order: a batch that starts before
     /// `start` is included whole, as Kafka fetches return whole batches.
     pub async fn read(&self, stream: StreamId, start: Offset, end: Offset) -> Result<Vec<Batch>> {
-        let blocks = self.blocks(stream, start, end);
+        let mut out = self.read_many(&[(stream, start, end)]).await?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// [`read`](Self::read) for several (stream, start, end) at once, with one coalesced ranged read for all
+    /// their blocks. Returns one list per request, in request order.
+    pub async fn read_many(&self, wants: &[(StreamId, Offset, Offset)]) -> Result<Vec<Vec<Batch>>> {
+        let per_want: Vec<Vec<IndexEntry>> = wants
+            .iter()
+            .map(|&(stream, start, end)| self.blocks(stream, start, end))
+            .collect();
+        let mut blocks: Vec<IndexEntry> = per_want.iter().flatten().copied().collect();
+        blocks.sort_by_key(|e| e.position);
+        blocks.dedup_by_key(|e| e.position);
         if blocks.is_empty() {
-            return Ok(Vec::new());
+            return Ok(vec![Vec::new(); wants.len()]);
         }
         let ranges: Vec<Range<u64>> = blocks
             .iter()
@@ -78,15 +91,23 @@ impl ObjectReader {
             .get_ranges(&self.key, &ranges)
             .await
             .map_err(|e| Error::store("ranged get", &self.key, e))?;
-        let mut out = Vec::new();
+        let mut decoded = std::collections::HashMap::with_capacity(blocks.len());
         for (body, entry) in bodies.into_iter().zip(&blocks) {
-            out.extend(
-                decode_block(body, entry)?
-                    .into_iter()
-                    .filter(|b| b.end_offset() > start && b.base_offset < end),
-            );
+            decoded.insert(entry.position, decode_block(body, entry)?);
         }
-        Ok(out)
+        Ok(wants
+            .iter()
+            .zip(per_want)
+            .map(|(&(_, start, end), entries)| {
+                entries
+                    .iter()
+                    .filter_map(|e| decoded.get(&e.position))
+                    .flatten()
+                    .filter(|b| b.end_offset() > start && b.base_offset < end)
+                    .cloned()
+                    .collect()
+            })
+            .collect())
     }
 }
 
