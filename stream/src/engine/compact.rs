@@ -319,7 +319,7 @@ async fn round(inner: &Inner, plan: RoundPlan, target: usize) -> Result<Round> {
         .collect();
     for (id, key, size) in &plan.inputs {
         let Some(want) = wants.get(id) else { continue };
-        let reader = super::object_reader(inner, *id, key, *size).await?;
+        let reader = super::read::object_reader(inner, *id, key, *size).await?;
         let ranges: Vec<(StreamId, Offset, Offset)> =
             want.iter().map(|&(_, _, s, a, b)| (s, a, b)).collect();
         let got = reader.read_many(&ranges).await?;

@@ -9,6 +9,7 @@
 //! its WAL is replayed by whoever takes over. The design note is docs/stream-engine.md.
 
 mod compact;
+mod read;
 mod stream;
 mod upload;
 
@@ -24,10 +25,9 @@ use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use crate::cache::LogCache;
+use crate::cache::{BlockCache, BlockCacheStats, LogCache};
 use crate::error::{Error, Result};
 use crate::meta::{Failpoints, MetaClient, MetaConfig};
-use crate::object::ObjectReader;
 use crate::types::{Batch, Epoch, NodeId, Offset, StreamId};
 use crate::wal::{FileWal, FileWalConfig, ObjectWal, ObjectWalConfig, Wal, WalPosition, WalReplay};
 
@@ -66,6 +66,11 @@ pub struct EngineConfig {
     pub stream_object_bytes: usize,
     /// Bytes of uploaded data kept in memory for tailing readers.
     pub log_cache_bytes: usize,
+    /// Bytes of object blocks (and, an eighth of it, object indexes) kept in memory for reads the log cache no
+    /// longer serves.
+    pub block_cache_bytes: usize,
+    /// How far ahead of a sequential reader of objects the next blocks are fetched; 0 turns readahead off.
+    pub readahead_bytes: usize,
     /// Compaction writes objects of about this size, and compacts objects with less than a quarter of it still
     /// served; so after a compaction, objects hold a quarter of it on average or more (64 MiB: at most 64 objects
     /// per GiB, plus fewer than `compaction_trigger_objects` small ones).
@@ -90,6 +95,8 @@ impl EngineConfig {
             block_target: 512 * 1024,
             stream_object_bytes: 8 * 1024 * 1024,
             log_cache_bytes: 256 * 1024 * 1024,
+            block_cache_bytes: 64 * 1024 * 1024,
+            readahead_bytes: 4 * 1024 * 1024,
             compaction_target_bytes: 64 * 1024 * 1024,
             compaction_trigger_objects: 8,
             compaction_interval: Some(Duration::from_secs(300)),
@@ -125,7 +132,9 @@ struct Inner {
     streams: SyncMutex<HashMap<StreamId, Arc<StreamState>>>,
     cache: SyncMutex<LogCache>,
     unuploaded: SyncMutex<Unuploaded>,
-    readers: SyncMutex<HashMap<u64, ObjectReader>>,
+    blocks: SyncMutex<BlockCache>,
+    /// Woken when a block fetched ahead arrives (or its fetch ends), for reads waiting for it.
+    block_arrived: Notify,
     upload_lock: Mutex<()>,
     upload_wanted: Notify,
     shutdown: Notify,
@@ -177,6 +186,7 @@ impl Engine {
         };
         let inner = Arc::new(Inner {
             cache: SyncMutex::new(LogCache::new(config.log_cache_bytes)),
+            blocks: SyncMutex::new(BlockCache::new(config.block_cache_bytes)),
             config,
             store,
             meta,
@@ -184,7 +194,7 @@ impl Engine {
             node_epoch,
             streams: SyncMutex::new(HashMap::new()),
             unuploaded: SyncMutex::new(Unuploaded::default()),
-            readers: SyncMutex::new(HashMap::new()),
+            block_arrived: Notify::new(),
             upload_lock: Mutex::new(()),
             upload_wanted: Notify::new(),
             shutdown: Notify::new(),
@@ -340,7 +350,7 @@ impl Engine {
         if let Some(batches) = lock(&self.inner.cache).read(stream, start, end, max_bytes) {
             return Ok(batches);
         }
-        match self.read_objects(stream, start, end, max_bytes).await {
+        match read::read_objects(&self.inner, stream, start, end, max_bytes).await {
             // An object this node's view still names was replaced (compaction) or trimmed away, and collected
             // after its grace period: the view is stale. Catch up and read what names the offsets now.
             Err(Error::Store {
@@ -348,47 +358,15 @@ impl Engine {
                 ..
             }) => {
                 self.inner.meta.catch_up().await?;
-                self.read_objects(stream, start, end, max_bytes).await
+                read::read_objects(&self.inner, stream, start, end, max_bytes).await
             }
             other => other,
         }
     }
 
-    async fn read_objects(
-        &self,
-        stream: StreamId,
-        start: Offset,
-        end: Offset,
-        max_bytes: usize,
-    ) -> Result<Vec<Batch>> {
-        let entries = self
-            .inner
-            .meta
-            .read(|s| {
-                s.objects_for(stream, start..end)
-                    .into_iter()
-                    .filter_map(|e| s.object(e.object).map(|o| (e, o.key.clone(), o.size)))
-                    .collect::<Vec<_>>()
-            })
-            .await;
-        let mut out: Vec<Batch> = Vec::new();
-        let mut bytes = 0;
-        for (entry, key, size) in entries {
-            let reader = object_reader(&self.inner, entry.object, &key, size).await?;
-            let from = out
-                .last()
-                .map(|b| b.end_offset())
-                .unwrap_or(start)
-                .max(entry.start);
-            for b in reader.read(stream, from, entry.end.min(end)).await? {
-                if !out.is_empty() && bytes + b.payload.len() > max_bytes {
-                    return Ok(out);
-                }
-                bytes += b.payload.len();
-                out.push(b);
-            }
-        }
-        Ok(out)
+    /// What the block cache did so far, and holds now.
+    pub fn block_cache_stats(&self) -> BlockCacheStats {
+        lock(&self.inner.blocks).stats()
     }
 
     /// Stops serving offsets below `start`.
@@ -546,7 +524,7 @@ impl Engine {
                 Err(e) => return Err(Error::store("delete", &path, e)),
             }
             self.inner.meta.delete_object(id).await?;
-            lock(&self.inner.readers).remove(&id);
+            lock(&self.inner.blocks).forget_object(id);
             stats.objects += 1;
         }
         let data = Path::from(format!("{}/data", self.inner.config.prefix));
@@ -676,20 +654,6 @@ impl Engine {
         }
         Ok(())
     }
-}
-
-/// The reader of an object, its index read once and kept.
-async fn object_reader(inner: &Inner, object: u64, key: &str, size: u64) -> Result<ObjectReader> {
-    if let Some(r) = lock(&inner.readers).get(&object) {
-        return Ok(r.clone());
-    }
-    let r = ObjectReader::open(inner.store.clone(), Path::from(key), size).await?;
-    let mut readers = lock(&inner.readers);
-    if readers.len() >= 1024 {
-        readers.clear();
-    }
-    readers.insert(object, r.clone());
-    Ok(r)
 }
 
 #[cfg(test)]

@@ -221,8 +221,11 @@ async fn randomized_operations_match_a_model() {
             // Small enough that every upload is a small object and compactions happen often.
             c.compaction_target_bytes = 4096;
             c.compaction_trigger_objects = 2;
-            // And uploaded data leaves memory soon, so reads go to (compacted) objects.
+            // And uploaded data leaves memory soon, so reads go to (compacted) objects, through a block cache
+            // too small to hold much, with readahead.
             c.log_cache_bytes = 2048;
+            c.block_cache_bytes = 8192;
+            c.readahead_bytes = 2048;
             c
         };
         let open = || Engine::open(f.store.clone(), config());
@@ -828,4 +831,150 @@ async fn an_owner_with_a_stale_view_reads_through_a_compaction_done_elsewhere() 
     assert_eq!(read_all(&b, s, 0).await, want);
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
+}
+
+/// Node 1 writes `batches` batches of about 1000 bytes to one stream in four uploads and closes it; each engine
+/// of `readers` (node 2, 3, …) then opens it in turn (so reads need no metadata requests) and reads it from the
+/// start, `max_bytes` at a time, with its own configuration. Returns the data GETs of each reader, as the
+/// store's metrics count them, and its block cache counters.
+async fn cold_reads(
+    readers: &[(usize, usize)],
+    batches: u64,
+    max_bytes: usize,
+) -> Vec<(u64, super::BlockCacheStats)> {
+    use automq_backend::wrappers::Op;
+    let f = Fixture::new();
+    let mut registry = prometheus_client::registry::Registry::default();
+    let metrics = automq_backends::ObjectStoreMetrics::register(&mut registry);
+    let backend = automq_backends::LocalBackend::new(f.dir.path().join("store"));
+    let store = automq_backends::engine_store(&backend, &metrics, "data").unwrap();
+    let gets = || metrics.operations("data", Op::Get) + metrics.operations("data", Op::GetRanges);
+    let config = |node: u32| {
+        let mut c = f.config(node, "file");
+        c.block_target = 4096;
+        c.log_cache_bytes = 0;
+        c
+    };
+    let writer = Engine::open(store.clone(), config(1)).await.unwrap();
+    let s = writer.create_stream("cold-0").await.unwrap();
+    writer.open_stream(s).await.unwrap();
+    let mut want = Vec::new();
+    for i in 0..batches {
+        let p = payload(s, i * 2, 1000 + (i as usize % 5));
+        writer.append(s, 2, p.clone()).await.unwrap();
+        want.push(Batch {
+            stream: s,
+            base_offset: i * 2,
+            count: 2,
+            payload: p,
+        });
+        if (i + 1) % (batches / 4) == 0 {
+            writer.flush().await.unwrap();
+        }
+    }
+    writer.close_stream(s).await.unwrap();
+    writer.shutdown().await.unwrap();
+    let mut out = Vec::new();
+    for (i, &(block_cache_bytes, readahead_bytes)) in readers.iter().enumerate() {
+        let mut c = config(2 + i as u32);
+        c.block_cache_bytes = block_cache_bytes;
+        c.readahead_bytes = readahead_bytes;
+        let e = Engine::open(store.clone(), c).await.unwrap();
+        e.open_stream(s).await.unwrap();
+        let before = gets();
+        let mut got: Vec<Batch> = Vec::new();
+        loop {
+            let next = got.last().map_or(0, Batch::end_offset);
+            let batch = e.read(s, next, max_bytes).await.unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            got.extend(batch);
+        }
+        assert_eq!(got, want, "reader {i}: every batch, in order, once");
+        out.push((gets() - before, e.block_cache_stats()));
+        e.close_stream(s).await.unwrap();
+        e.shutdown().await.unwrap();
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_consumer_catching_up_is_served_by_readahead_with_few_gets() {
+    // 256 batches of about 1 KiB in 4 objects: about 52 blocks of about 5 KiB. The reader takes about one block
+    // per read. With readahead (64 KiB, about 13 blocks), against the same reader without it.
+    let runs = cold_reads(&[(1 << 20, 64 * 1024), (1 << 20, 0)], 256, 5000).await;
+    let (with, stats) = runs[0];
+    let (without, plain) = runs[1];
+    let blocks = plain.misses;
+    eprintln!(
+        "cold sequential read of {blocks} blocks: {with} GETs with readahead ({stats:?}), {without} without ({plain:?})"
+    );
+    assert!(blocks >= 40, "{plain:?}");
+    assert_eq!(
+        without,
+        blocks + 4,
+        "without readahead: one GET per block, and one per object for its index"
+    );
+    assert!(
+        stats.readahead_blocks + stats.misses == blocks && stats.readahead_hits >= blocks - 4,
+        "with readahead nearly every block was fetched ahead and then used: {stats:?}"
+    );
+    // Each readahead GET takes what half a window lacks (about 6 blocks), one GET per object it spans.
+    assert!(
+        with * 3 <= without,
+        "{with} GETs with readahead, {without} without"
+    );
+    assert_eq!(stats.index_misses, 4, "each index is read once: {stats:?}");
+}
+
+#[tokio::test]
+async fn the_second_sequential_cold_read_is_served_by_readahead() {
+    // Two reads only: the first fetches its block itself, the second finds the next one fetched ahead.
+    let f = Fixture::new();
+    let mut c = f.config(1, "file");
+    c.block_target = 4096;
+    c.log_cache_bytes = 0;
+    c.readahead_bytes = 64 * 1024;
+    let e = Engine::open(f.store.clone(), c).await.unwrap();
+    let s = e.create_stream("rh-0").await.unwrap();
+    e.open_stream(s).await.unwrap();
+    let want = append_some(&e, s, 200, 0).await;
+    e.flush().await.unwrap();
+    let first = e.read(s, 0, 1).await.unwrap();
+    assert_eq!(first[..], want[..1]);
+    let after_first = e.block_cache_stats();
+    assert_eq!((after_first.misses, after_first.readahead_hits), (1, 0));
+    let next = first[0].end_offset();
+    // (Reads run on any task.)
+    let second = tokio::spawn({
+        let e = e.clone();
+        async move { e.read(s, next, 1).await }
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(second[..], want[1..2]);
+    let mut rest = e.read(s, second[0].end_offset(), 4000).await.unwrap();
+    assert_eq!(rest[..], want[2..2 + rest.len()]);
+    // The second read is in the first read's block (blocks hold several batches); what follows was fetched ahead.
+    let stats = e.block_cache_stats();
+    assert_eq!(stats.misses, 1, "{stats:?}");
+    assert!(stats.readahead_hits >= 1, "{stats:?}");
+    rest.clear();
+    e.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_block_cache_stays_within_its_bound() {
+    // A 24 KiB cache (21 KiB of it for blocks) while about 260 KiB stream through it, with readahead.
+    let runs = cold_reads(&[(24 * 1024, 8 * 1024)], 256, 3000).await;
+    let (_, stats) = runs[0];
+    eprintln!("small block cache: {stats:?}");
+    assert!(stats.bytes <= 24 * 1024 - 24 * 1024 / 8, "{stats:?}");
+    assert!(stats.evictions > 0 && stats.blocks > 0, "{stats:?}");
+    assert!(
+        stats.readahead_hits > stats.misses * 10,
+        "readahead still serves the reader in a small cache: {stats:?}"
+    );
 }

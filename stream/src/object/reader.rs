@@ -79,22 +79,9 @@ impl ObjectReader {
         let mut blocks: Vec<IndexEntry> = per_want.iter().flatten().copied().collect();
         blocks.sort_by_key(|e| e.position);
         blocks.dedup_by_key(|e| e.position);
-        if blocks.is_empty() {
-            return Ok(vec![Vec::new(); wants.len()]);
-        }
-        let ranges: Vec<Range<u64>> = blocks
-            .iter()
-            .map(|e| e.position..e.position + u64::from(e.size))
-            .collect();
-        let bodies = self
-            .store
-            .get_ranges(&self.key, &ranges)
-            .await
-            .map_err(|e| Error::store("ranged get", &self.key, e))?;
-        let mut decoded = std::collections::HashMap::with_capacity(blocks.len());
-        for (body, entry) in bodies.into_iter().zip(&blocks) {
-            decoded.insert(entry.position, decode_block(body, entry)?);
-        }
+        let bodies = self.fetch_blocks(&blocks).await?;
+        let decoded: std::collections::HashMap<u64, Vec<Batch>> =
+            blocks.iter().map(|e| e.position).zip(bodies).collect();
         Ok(wants
             .iter()
             .zip(per_want)
@@ -108,6 +95,33 @@ impl ObjectReader {
                     .collect()
             })
             .collect())
+    }
+
+    /// The batches of each block in `blocks` (entries of this object's index), read with one coalesced ranged
+    /// read and each checked against its CRC.
+    pub async fn fetch_blocks(&self, blocks: &[IndexEntry]) -> Result<Vec<Vec<Batch>>> {
+        if blocks.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ranges: Vec<Range<u64>> = blocks
+            .iter()
+            .map(|e| e.position..e.position + u64::from(e.size))
+            .collect();
+        let bodies = self
+            .store
+            .get_ranges(&self.key, &ranges)
+            .await
+            .map_err(|e| Error::store("ranged get", &self.key, e))?;
+        bodies
+            .into_iter()
+            .zip(blocks)
+            .map(|(body, entry)| decode_block(body, entry))
+            .collect()
+    }
+
+    /// Bytes the index takes in memory, for caches that bound their size.
+    pub fn index_bytes(&self) -> usize {
+        self.index.len() * std::mem::size_of::<IndexEntry>() + self.key.as_ref().len()
     }
 }
 
