@@ -8,6 +8,8 @@
 //! re-registered) turns this node's commits for it into `Error::Fenced`; nothing it acknowledged is lost, because
 //! its WAL is replayed by whoever takes over. The design note is docs/stream-engine.md.
 
+mod compact;
+mod read;
 mod stream;
 mod upload;
 
@@ -23,13 +25,13 @@ use tokio::sync::{Mutex, Notify};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use crate::cache::LogCache;
+use crate::cache::{BlockCache, BlockCacheStats, LogCache};
 use crate::error::{Error, Result};
-use crate::meta::{MetaClient, MetaConfig};
-use crate::object::ObjectReader;
+use crate::meta::{Failpoints, MetaClient, MetaConfig};
 use crate::types::{Batch, Epoch, NodeId, Offset, StreamId};
 use crate::wal::{FileWal, FileWalConfig, ObjectWal, ObjectWalConfig, Wal, WalPosition, WalReplay};
 
+pub use compact::{CompactStats, points as compact_points};
 pub use stream::StreamInfo;
 use stream::StreamState;
 
@@ -64,6 +66,21 @@ pub struct EngineConfig {
     pub stream_object_bytes: usize,
     /// Bytes of uploaded data kept in memory for tailing readers.
     pub log_cache_bytes: usize,
+    /// Bytes of object blocks (and, an eighth of it, object indexes) kept in memory for reads the log cache no
+    /// longer serves.
+    pub block_cache_bytes: usize,
+    /// How far ahead of a sequential reader of objects the next blocks are fetched; 0 turns readahead off.
+    pub readahead_bytes: usize,
+    /// Compaction writes objects of about this size, and compacts objects with less than a quarter of it still
+    /// served; so after a compaction, objects hold a quarter of it on average or more (64 MiB: at most 64 objects
+    /// per GiB, plus fewer than `compaction_trigger_objects` small ones).
+    pub compaction_target_bytes: usize,
+    /// Compact once this node has this many small objects (at least 2).
+    pub compaction_trigger_objects: usize,
+    /// Run a compaction this often in the background; `None`: only when [`Engine::compact`] is called.
+    pub compaction_interval: Option<Duration>,
+    /// Named pause points (race tests); `None` in production.
+    pub failpoints: Option<Arc<Failpoints>>,
 }
 
 impl EngineConfig {
@@ -78,6 +95,12 @@ impl EngineConfig {
             block_target: 512 * 1024,
             stream_object_bytes: 8 * 1024 * 1024,
             log_cache_bytes: 256 * 1024 * 1024,
+            block_cache_bytes: 64 * 1024 * 1024,
+            readahead_bytes: 4 * 1024 * 1024,
+            compaction_target_bytes: 64 * 1024 * 1024,
+            compaction_trigger_objects: 8,
+            compaction_interval: Some(Duration::from_secs(300)),
+            failpoints: None,
         }
     }
 }
@@ -109,10 +132,14 @@ struct Inner {
     streams: SyncMutex<HashMap<StreamId, Arc<StreamState>>>,
     cache: SyncMutex<LogCache>,
     unuploaded: SyncMutex<Unuploaded>,
-    readers: SyncMutex<HashMap<u64, ObjectReader>>,
+    blocks: SyncMutex<BlockCache>,
+    /// Woken when a block fetched ahead arrives (or its fetch ends), for reads waiting for it.
+    block_arrived: Notify,
     upload_lock: Mutex<()>,
     upload_wanted: Notify,
     shutdown: Notify,
+    compact_lock: Mutex<()>,
+    compactor_stop: Notify,
 }
 
 /// A node's storage engine. Cheap to clone.
@@ -120,6 +147,7 @@ struct Inner {
 pub struct Engine {
     inner: Arc<Inner>,
     uploader: Arc<SyncMutex<Option<JoinHandle<()>>>>,
+    compactor: Arc<SyncMutex<Option<JoinHandle<()>>>>,
 }
 
 fn lock<T>(m: &SyncMutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -158,6 +186,7 @@ impl Engine {
         };
         let inner = Arc::new(Inner {
             cache: SyncMutex::new(LogCache::new(config.log_cache_bytes)),
+            blocks: SyncMutex::new(BlockCache::new(config.block_cache_bytes)),
             config,
             store,
             meta,
@@ -165,18 +194,25 @@ impl Engine {
             node_epoch,
             streams: SyncMutex::new(HashMap::new()),
             unuploaded: SyncMutex::new(Unuploaded::default()),
-            readers: SyncMutex::new(HashMap::new()),
+            block_arrived: Notify::new(),
             upload_lock: Mutex::new(()),
             upload_wanted: Notify::new(),
             shutdown: Notify::new(),
+            compact_lock: Mutex::new(()),
+            compactor_stop: Notify::new(),
         });
         let engine = Engine {
             inner,
             uploader: Arc::new(SyncMutex::new(None)),
+            compactor: Arc::new(SyncMutex::new(None)),
         };
         engine.recover().await?;
         let task = tokio::spawn(upload::run(engine.inner.clone()));
         *lock(&engine.uploader) = Some(task);
+        if let Some(every) = engine.inner.config.compaction_interval {
+            let task = tokio::spawn(compact::run(engine.inner.clone(), every));
+            *lock(&engine.compactor) = Some(task);
+        }
         Ok(engine)
     }
 
@@ -327,57 +363,23 @@ impl Engine {
         if let Some(batches) = lock(&self.inner.cache).read(stream, start, end, max_bytes) {
             return Ok(batches);
         }
-        self.read_objects(stream, start, end, max_bytes).await
-    }
-
-    async fn read_objects(
-        &self,
-        stream: StreamId,
-        start: Offset,
-        end: Offset,
-        max_bytes: usize,
-    ) -> Result<Vec<Batch>> {
-        let entries = self
-            .inner
-            .meta
-            .read(|s| {
-                s.objects_for(stream, start..end)
-                    .into_iter()
-                    .filter_map(|e| s.object(e.object).map(|o| (e, o.key.clone(), o.size)))
-                    .collect::<Vec<_>>()
-            })
-            .await;
-        let mut out: Vec<Batch> = Vec::new();
-        let mut bytes = 0;
-        for (entry, key, size) in entries {
-            let reader = self.reader(entry.object, key, size).await?;
-            let from = out
-                .last()
-                .map(|b| b.end_offset())
-                .unwrap_or(start)
-                .max(entry.start);
-            for b in reader.read(stream, from, entry.end.min(end)).await? {
-                if !out.is_empty() && bytes + b.payload.len() > max_bytes {
-                    return Ok(out);
-                }
-                bytes += b.payload.len();
-                out.push(b);
+        match read::read_objects(&self.inner, stream, start, end, max_bytes).await {
+            // An object this node's view still names was replaced (compaction) or trimmed away, and collected
+            // after its grace period: the view is stale. Catch up and read what names the offsets now.
+            Err(Error::Store {
+                source: object_store::Error::NotFound { .. },
+                ..
+            }) => {
+                self.inner.meta.catch_up().await?;
+                read::read_objects(&self.inner, stream, start, end, max_bytes).await
             }
+            other => other,
         }
-        Ok(out)
     }
 
-    async fn reader(&self, object: u64, key: String, size: u64) -> Result<ObjectReader> {
-        if let Some(r) = lock(&self.inner.readers).get(&object) {
-            return Ok(r.clone());
-        }
-        let r = ObjectReader::open(self.inner.store.clone(), Path::from(key), size).await?;
-        let mut readers = lock(&self.inner.readers);
-        if readers.len() >= 1024 {
-            readers.clear();
-        }
-        readers.insert(object, r.clone());
-        Ok(r)
+    /// What the block cache did so far, and holds now.
+    pub fn block_cache_stats(&self) -> BlockCacheStats {
+        lock(&self.inner.blocks).stats()
     }
 
     /// Stops serving offsets below `start`.
@@ -387,6 +389,14 @@ impl Engine {
             s.trim_to(start);
         }
         Ok(())
+    }
+
+    /// Compacts this node's small objects (and those of fenced nodes) into few large ones, in rounds, each
+    /// committed with one metadata record, until fewer than `compaction_trigger_objects` small ones are left.
+    /// A round whose inputs changed meanwhile is refused by the metadata log and counted in
+    /// [`CompactStats::rejected`]; `Error::Fenced` means this node was fenced. See the module `compact`.
+    pub async fn compact(&self) -> Result<CompactStats> {
+        compact::compact(&self.inner).await
     }
 
     /// Uploads and commits everything pending now (what the uploader does on its own every interval).
@@ -527,7 +537,7 @@ impl Engine {
                 Err(e) => return Err(Error::store("delete", &path, e)),
             }
             self.inner.meta.delete_object(id).await?;
-            lock(&self.inner.readers).remove(&id);
+            lock(&self.inner.blocks).forget_object(id);
             stats.objects += 1;
         }
         let data = Path::from(format!("{}/data", self.inner.config.prefix));
@@ -554,6 +564,11 @@ impl Engine {
     /// Uploads what is pending and stops the uploader and the WAL. Streams stay owned by this node: a restart
     /// replays nothing, because everything was committed.
     pub async fn shutdown(&self) -> Result<()> {
+        self.inner.compactor_stop.notify_one();
+        let task = lock(&self.compactor).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
         let result = upload::upload_once(&self.inner).await;
         self.inner.shutdown.notify_one();
         let task = lock(&self.uploader).take();

@@ -39,6 +39,8 @@ impl Fixture {
         c.upload_interval = Duration::from_secs(3600);
         c.upload_bytes = usize::MAX;
         c.block_target = 256;
+        // Compactions too.
+        c.compaction_interval = None;
         c
     }
 
@@ -214,7 +216,20 @@ async fn randomized_operations_match_a_model() {
     for wal in ["file", "object"] {
         let mut rng = Rng(seed);
         let f = Fixture::new();
-        let mut e = f.open(1, wal).await;
+        let config = || {
+            let mut c = f.config(1, wal);
+            // Small enough that every upload is a small object and compactions happen often.
+            c.compaction_target_bytes = 4096;
+            c.compaction_trigger_objects = 2;
+            // And uploaded data leaves memory soon, so reads go to (compacted) objects, through a block cache
+            // too small to hold much, with readahead.
+            c.log_cache_bytes = 2048;
+            c.block_cache_bytes = 8192;
+            c.readahead_bytes = 2048;
+            c
+        };
+        let open = || Engine::open(f.store.clone(), config());
+        let mut e = open().await.unwrap();
         let mut streams = Vec::new();
         for i in 0..3 {
             let s = e.create_stream(&format!("r-{i}")).await.unwrap();
@@ -223,11 +238,12 @@ async fn randomized_operations_match_a_model() {
         }
         let mut model: Vec<Vec<Batch>> = vec![Vec::new(); 3];
         let mut trimmed: Vec<Offset> = vec![0; 3];
+        let mut compacted = 0;
         for step in 0..300 {
             let i = rng.below(3) as usize;
             let s = streams[i];
             let ctx = format!("seed {seed}, {wal} WAL, step {step}");
-            match rng.below(20) {
+            match rng.below(21) {
                 0..=11 => {
                     let count = 1 + rng.below(5) as u32;
                     let base = model[i].last().map_or(0, Batch::end_offset);
@@ -266,14 +282,25 @@ async fn randomized_operations_match_a_model() {
                 }
                 18 => {
                     e.shutdown().await.unwrap();
-                    e = f.open(1, wal).await;
+                    e = open().await.unwrap();
                     for &s in &streams {
                         e.open_stream(s).await.unwrap();
                     }
                 }
+                19 => {
+                    let stats = e.compact().await.unwrap();
+                    assert_eq!(stats.rejected, 0, "{ctx}");
+                    compacted += stats.objects_in;
+                    // Replaced objects go at once: every later read must come from the outputs.
+                    e.collect_garbage(Duration::ZERO).await.unwrap();
+                    e.meta()
+                        .read(|st| st.check_invariants())
+                        .await
+                        .unwrap_or_else(|why| panic!("{ctx}: {why}"));
+                }
                 _ => {
                     std::mem::forget(e);
-                    e = f.open(1, wal).await;
+                    e = open().await.unwrap();
                     for &s in &streams {
                         e.open_stream(s).await.unwrap();
                     }
@@ -287,6 +314,10 @@ async fn randomized_operations_match_a_model() {
                 "seed {seed}, {wal} WAL: final state of {s}"
             );
         }
+        assert!(
+            compacted > 0,
+            "seed {seed}, {wal} WAL: no compaction replaced anything"
+        );
         e.shutdown().await.unwrap();
     }
 }
@@ -403,4 +434,547 @@ async fn garbage_collection_deletes_only_what_nothing_references() {
         "idempotent"
     );
     e.shutdown().await.unwrap();
+}
+
+/// Referenced objects as (id, size, live bytes estimate).
+async fn live_objects(e: &Engine) -> Vec<(u64, u64, u64)> {
+    e.meta().catch_up().await.unwrap();
+    e.meta()
+        .read(|st| {
+            st.objects()
+                .filter(|(_, o)| o.refs > 0)
+                .map(|(id, o)| (id, o.size, super::compact::live_bytes(st, id, o)))
+                .collect()
+        })
+        .await
+}
+
+/// Every object key under `<prefix>/data` in the store.
+async fn stored_objects(store: &Arc<dyn ObjectStore>) -> usize {
+    use futures::TryStreamExt;
+    store
+        .list(Some(&object_store::path::Path::from("cluster/data")))
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .len()
+}
+
+/// Checks that a read from inside each of a sample of batches returns that batch first.
+async fn check_mid_batch_reads(e: &Engine, want: &[Batch], ctx: &str) {
+    for b in want.iter().step_by(7).filter(|b| b.count > 1) {
+        let got = e.read(b.stream, b.base_offset + 1, 1).await.unwrap();
+        assert_eq!(
+            got.first(),
+            Some(b),
+            "{ctx}: read from inside the batch at {}",
+            b.base_offset
+        );
+    }
+}
+
+/// Many small uploads of one heavy and five light streams, then compaction at a 256 KiB target (a quarter of it,
+/// 64 KiB, is the smallest object it leaves besides a few small ones: the 64 MiB default's 64 objects per GiB,
+/// scaled down 256 times).
+#[tokio::test]
+async fn compaction_bounds_the_object_count_and_every_record_reads_back() {
+    let f = Fixture::new();
+    const TARGET: usize = 256 * 1024;
+    const TRIGGER: usize = 4;
+    let config = |node| {
+        let mut c = f.config(node, "file");
+        c.block_target = 4096;
+        c.compaction_target_bytes = TARGET;
+        c.compaction_trigger_objects = TRIGGER;
+        c
+    };
+    let e = Engine::open(f.store.clone(), config(1)).await.unwrap();
+    let mut streams = Vec::new();
+    for i in 0..6 {
+        let s = e.create_stream(&format!("c-{i}")).await.unwrap();
+        e.open_stream(s).await.unwrap();
+        streams.push(s);
+    }
+    let mut want: Vec<Vec<Batch>> = vec![Vec::new(); streams.len()];
+    for round in 0..150u64 {
+        for (i, &s) in streams.iter().enumerate() {
+            let (n, len) = if i == 0 { (3, 2000) } else { (2, 150) };
+            for k in 0..n {
+                let base = want[i].last().map_or(0, Batch::end_offset);
+                let count = 1 + ((round + k) % 4) as u32;
+                let p = payload(s, base, len + (k as usize * 13));
+                assert_eq!(e.append(s, count, p.clone()).await.unwrap(), base);
+                want[i].push(Batch {
+                    stream: s,
+                    base_offset: base,
+                    count,
+                    payload: p,
+                });
+            }
+        }
+        e.flush().await.unwrap();
+    }
+    // Stream 1 is trimmed a third of the way: compaction drops what is no longer served.
+    let cut = want[1][want[1].len() / 3].base_offset;
+    e.trim(streams[1], cut).await.unwrap();
+    want[1].retain(|b| b.base_offset >= cut);
+
+    let before = live_objects(&e).await;
+    assert_eq!(before.len(), 150, "one stream-set object per upload");
+    let stats = e.compact().await.unwrap();
+    let after = live_objects(&e).await;
+    let live: u64 = after.iter().map(|(_, _, l)| l).sum();
+    let small = after
+        .iter()
+        .filter(|(_, _, l)| *l < TARGET as u64 / 4)
+        .count();
+    // Objects per GiB at the default target: this run's count per live byte, scaled by 64 MiB / TARGET.
+    let per_gib = after.len() as f64 * (1u64 << 30) as f64 / live as f64 * TARGET as f64
+        / (64u64 << 20) as f64;
+    eprintln!(
+        "compaction: {} objects ({} KiB) -> {} objects ({} KiB live) in {} rounds, {small} small; \
+         {per_gib:.1} objects per GiB at the 64 MiB default's scale; {stats:?}",
+        before.len(),
+        before.iter().map(|(_, s, _)| s).sum::<u64>() / 1024,
+        after.len(),
+        live / 1024,
+        stats.rounds
+    );
+    assert!(stats.rounds > 0 && stats.rejected == 0, "{stats:?}");
+    assert_eq!(
+        stats.objects_in,
+        before.len() + stats.objects_out - after.len()
+    );
+    assert!(
+        small < TRIGGER,
+        "at most {} small objects stay: {after:?}",
+        TRIGGER - 1
+    );
+    assert!(
+        (after.len() as u64) < live / (TARGET as u64 / 4) + TRIGGER as u64,
+        "{} objects for {live} live bytes",
+        after.len()
+    );
+    assert!(per_gib <= 64.0 + 1.0, "{per_gib} objects per GiB");
+    assert_eq!(
+        e.compact().await.unwrap(),
+        super::CompactStats::default(),
+        "nothing left to do"
+    );
+
+    // Another node, with nothing cached, reads every record from the compacted objects, in small pieces and
+    // from inside batches.
+    let check = |ctx: &'static str| {
+        let (store, want, streams) = (f.store.clone(), want.clone(), streams.clone());
+        let config = config(2);
+        async move {
+            let other = Engine::open(store, config).await.unwrap();
+            for (i, &s) in streams.iter().enumerate() {
+                let from = want[i][0].base_offset;
+                assert_eq!(
+                    read_all(&other, s, from).await,
+                    want[i],
+                    "{ctx}: stream {s}"
+                );
+                check_mid_batch_reads(&other, &want[i], ctx).await;
+            }
+            other.shutdown().await.unwrap();
+        }
+    };
+    check("after compaction").await;
+    // The replaced objects stay for the grace period, so readers that located them can finish.
+    let stored = stored_objects(&f.store).await;
+    assert_eq!(
+        e.collect_garbage(Duration::from_secs(3600)).await.unwrap(),
+        super::GcStats::default()
+    );
+    assert_eq!(stored_objects(&f.store).await, stored);
+    let gc = e.collect_garbage(Duration::ZERO).await.unwrap();
+    assert_eq!(
+        gc.objects, stats.objects_in,
+        "every replaced object (the trimmed ones held other streams too)"
+    );
+    assert_eq!(stored_objects(&f.store).await, after.len());
+    check("after garbage collection").await;
+    e.shutdown().await.unwrap();
+}
+
+/// The default 64 MiB target on about 100 MiB: four heavy streams and eight light ones, uploaded about 1 MiB at a
+/// time.
+#[tokio::test]
+async fn compaction_at_the_default_target_keeps_64_objects_per_gib() {
+    let f = Fixture::new();
+    let mut c = f.config(1, "file");
+    c.block_target = 512 * 1024;
+    c.log_cache_bytes = 1 << 20;
+    c.compaction_target_bytes = EngineConfig::new(1, "x", c.wal.clone()).compaction_target_bytes;
+    let target = c.compaction_target_bytes;
+    let e = Engine::open(f.store.clone(), c).await.unwrap();
+    let mut streams = Vec::new();
+    for i in 0..12 {
+        let s = e.create_stream(&format!("d-{i}")).await.unwrap();
+        e.open_stream(s).await.unwrap();
+        streams.push(s);
+    }
+    let mut want: Vec<Vec<Batch>> = vec![Vec::new(); streams.len()];
+    let mut pending = 0;
+    for round in 0..80u64 {
+        let mut appends = Vec::new();
+        for (i, &s) in streams.iter().enumerate() {
+            let len = if i < 4 {
+                256 * 1024
+            } else {
+                16 * 1024 + round as usize
+            };
+            let base = want[i].last().map_or(0, Batch::end_offset);
+            let p = payload(s, base, len);
+            want[i].push(Batch {
+                stream: s,
+                base_offset: base,
+                count: 10,
+                payload: p.clone(),
+            });
+            appends.push(e.append(s, 10, p));
+            pending += len;
+        }
+        for a in futures::future::join_all(appends).await {
+            a.unwrap();
+        }
+        if pending >= 1 << 20 {
+            e.flush().await.unwrap();
+            pending = 0;
+        }
+    }
+    e.flush().await.unwrap();
+    let before = live_objects(&e).await;
+    let stats = e.compact().await.unwrap();
+    let after = live_objects(&e).await;
+    let live: u64 = after.iter().map(|(_, _, l)| l).sum();
+    let per_gib = after.len() as f64 * (1u64 << 30) as f64 / live as f64;
+    eprintln!(
+        "default target: {} objects -> {} objects for {} MiB live: {per_gib:.1} objects per GiB; {stats:?}",
+        before.len(),
+        after.len(),
+        live >> 20
+    );
+    assert!(before.len() >= 80, "{}", before.len());
+    assert!(
+        after.iter().all(|(_, _, l)| *l >= target as u64 / 4),
+        "{after:?}"
+    );
+    assert!(per_gib <= 64.0, "{per_gib} objects per GiB");
+    let other = f.open(2, "file").await;
+    for (i, &s) in streams.iter().enumerate() {
+        assert_eq!(read_all(&other, s, 0).await, want[i], "stream {s}");
+    }
+    other.shutdown().await.unwrap();
+    e.shutdown().await.unwrap();
+}
+
+/// Small uploads of two streams, each object holding both.
+async fn small_uploads(e: &Engine, streams: &[StreamId], rounds: u64) -> Vec<Vec<Batch>> {
+    let mut want: Vec<Vec<Batch>> = vec![Vec::new(); streams.len()];
+    for _ in 0..rounds {
+        for (i, &s) in streams.iter().enumerate() {
+            let first = want[i].last().map_or(0, Batch::end_offset);
+            want[i].extend(append_some(e, s, 3, first).await);
+        }
+        e.flush().await.unwrap();
+    }
+    want
+}
+
+#[tokio::test]
+async fn a_trim_racing_a_compaction_loses_nothing_and_the_stale_compaction_is_refused() {
+    let f = Fixture::new();
+    let failpoints = crate::meta::Failpoints::new();
+    let mut c = f.config(1, "file");
+    c.compaction_target_bytes = 64 * 1024;
+    c.compaction_trigger_objects = 2;
+    c.failpoints = Some(failpoints.clone());
+    let e = Engine::open(f.store.clone(), c).await.unwrap();
+    let s1 = e.create_stream("tr-0").await.unwrap();
+    let s2 = e.create_stream("tr-1").await.unwrap();
+    e.open_stream(s1).await.unwrap();
+    e.open_stream(s2).await.unwrap();
+    let mut want = small_uploads(&e, &[s1, s2], 10).await;
+    let ids =
+        |objects: Vec<(u64, u64, u64)>| objects.into_iter().map(|(id, ..)| id).collect::<Vec<_>>();
+    let before = ids(live_objects(&e).await);
+
+    // The compaction has planned and uploaded its outputs; then stream 1 is trimmed past its first three
+    // objects, which changes the inputs' runs.
+    let mut paused = failpoints.pause(super::compact_points::UPLOADED);
+    let compaction = tokio::spawn({
+        let e = e.clone();
+        async move { e.compact().await }
+    });
+    paused.reached().await;
+    let cut = want[0][9].base_offset;
+    e.trim(s1, cut).await.unwrap();
+    want[0].retain(|b| b.base_offset >= cut);
+    drop(paused);
+    let stats = compaction.await.unwrap().unwrap();
+    assert_eq!((stats.rounds, stats.rejected), (0, 1), "{stats:?}");
+    assert_eq!(
+        ids(live_objects(&e).await),
+        before,
+        "the refused compaction changed nothing"
+    );
+
+    let other = f.open(2, "file").await;
+    assert_eq!(read_all(&other, s1, cut).await, want[0]);
+    assert_eq!(read_all(&other, s2, 0).await, want[1]);
+    // Its outputs are referenced by nothing: orphans for garbage collection.
+    let gc = e.collect_garbage(Duration::ZERO).await.unwrap();
+    assert!(gc.orphans >= 1, "{gc:?}");
+    assert_eq!(stored_objects(&f.store).await, before.len());
+
+    // Planned again on the new state, it goes through.
+    let stats = e.compact().await.unwrap();
+    assert_eq!((stats.rounds, stats.rejected), (1, 0), "{stats:?}");
+    assert_eq!(live_objects(&e).await.len(), 1);
+    e.collect_garbage(Duration::ZERO).await.unwrap();
+    assert_eq!(read_all(&other, s1, cut).await, want[0]);
+    assert_eq!(read_all(&other, s2, 0).await, want[1]);
+    other.shutdown().await.unwrap();
+    e.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_takeover_racing_a_compaction_fences_it_and_the_survivor_compacts_instead() {
+    for wal in ["object", "file"] {
+        let f = Fixture::new();
+        let failpoints = crate::meta::Failpoints::new();
+        let config = |node| {
+            let mut c = f.config(node, wal);
+            c.compaction_target_bytes = 64 * 1024;
+            c.compaction_trigger_objects = 2;
+            c.failpoints = Some(failpoints.clone());
+            c
+        };
+        let a = Engine::open(f.store.clone(), config(1)).await.unwrap();
+        let s1 = a.create_stream("to-0").await.unwrap();
+        let s2 = a.create_stream("to-1").await.unwrap();
+        a.open_stream(s1).await.unwrap();
+        a.open_stream(s2).await.unwrap();
+        let mut want = small_uploads(&a, &[s1, s2], 8).await;
+        // And some acknowledged records only in the WAL.
+        let first = want[0].last().map_or(0, Batch::end_offset);
+        want[0].extend(append_some(&a, s1, 2, first).await);
+
+        let mut paused = failpoints.pause(super::compact_points::UPLOADED);
+        let compaction = tokio::spawn({
+            let a = a.clone();
+            async move { a.compact().await }
+        });
+        paused.reached().await;
+        // Node 1 stops answering; node 2 takes over its streams.
+        let b = Engine::open(f.store.clone(), config(2)).await.unwrap();
+        let dead_wal = match wal {
+            "file" => WalKind::File {
+                dir: f.dir.path().join("wal-1"),
+            },
+            _ => WalKind::Object {
+                interval: Duration::from_millis(5),
+                max_bytes: 1 << 20,
+            },
+        };
+        b.take_over(1, dead_wal).await.unwrap();
+        drop(paused);
+        let refused = compaction.await.unwrap().unwrap_err();
+        assert_eq!(refused.kind(), crate::ErrorKind::Fenced, "{wal}: {refused}");
+        assert_eq!(read_all(&b, s1, 0).await, want[0], "{wal}");
+        assert_eq!(read_all(&b, s2, 0).await, want[1], "{wal}");
+
+        // Node 1's objects now belong to nobody alive: the survivor compacts them.
+        let before = live_objects(&b).await.len();
+        let stats = b.compact().await.unwrap();
+        assert!(
+            stats.rounds >= 1 && stats.objects_in >= before - 1,
+            "{wal}: {stats:?}"
+        );
+        b.collect_garbage(Duration::ZERO).await.unwrap();
+        assert_eq!(
+            live_objects(&b).await.len(),
+            1,
+            "{wal}: one object holds everything"
+        );
+        let other = f.open(3, wal).await;
+        assert_eq!(read_all(&other, s1, 0).await, want[0], "{wal}: cold");
+        assert_eq!(read_all(&other, s2, 0).await, want[1], "{wal}: cold");
+        other.shutdown().await.unwrap();
+        b.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_owner_with_a_stale_view_reads_through_a_compaction_done_elsewhere() {
+    let f = Fixture::new();
+    let config = |node| {
+        let mut c = f.config(node, "file");
+        c.compaction_target_bytes = 64 * 1024;
+        c.compaction_trigger_objects = 2;
+        c
+    };
+    let a = Engine::open(f.store.clone(), config(1)).await.unwrap();
+    let s = a.create_stream("st-0").await.unwrap();
+    a.open_stream(s).await.unwrap();
+    let want = small_uploads(&a, &[s], 6).await.remove(0);
+    a.close_stream(s).await.unwrap();
+    // The stream moves to node 2; node 1 still compacts the objects it wrote, and collects the old ones.
+    let b = Engine::open(f.store.clone(), config(2)).await.unwrap();
+    b.open_stream(s).await.unwrap();
+    assert_eq!(a.compact().await.unwrap().rounds, 1);
+    assert_eq!(a.collect_garbage(Duration::ZERO).await.unwrap().objects, 6);
+    // Node 2's view still names the deleted objects: it finds them gone, catches up and reads the new one.
+    assert_eq!(read_all(&b, s, 0).await, want);
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
+/// Node 1 writes `batches` batches of about 1000 bytes to one stream in four uploads and closes it; each engine
+/// of `readers` (node 2, 3, …) then opens it in turn (so reads need no metadata requests) and reads it from the
+/// start, `max_bytes` at a time, with its own configuration. Returns the data GETs of each reader, as the
+/// store's metrics count them, and its block cache counters.
+async fn cold_reads(
+    readers: &[(usize, usize)],
+    batches: u64,
+    max_bytes: usize,
+) -> Vec<(u64, super::BlockCacheStats)> {
+    use automq_backend::wrappers::Op;
+    let f = Fixture::new();
+    let mut registry = prometheus_client::registry::Registry::default();
+    let metrics = automq_backends::ObjectStoreMetrics::register(&mut registry);
+    let backend = automq_backends::LocalBackend::new(f.dir.path().join("store"));
+    let store = automq_backends::engine_store(&backend, &metrics, "data").unwrap();
+    let gets = || metrics.operations("data", Op::Get) + metrics.operations("data", Op::GetRanges);
+    let config = |node: u32| {
+        let mut c = f.config(node, "file");
+        c.block_target = 4096;
+        c.log_cache_bytes = 0;
+        c
+    };
+    let writer = Engine::open(store.clone(), config(1)).await.unwrap();
+    let s = writer.create_stream("cold-0").await.unwrap();
+    writer.open_stream(s).await.unwrap();
+    let mut want = Vec::new();
+    for i in 0..batches {
+        let p = payload(s, i * 2, 1000 + (i as usize % 5));
+        writer.append(s, 2, p.clone()).await.unwrap();
+        want.push(Batch {
+            stream: s,
+            base_offset: i * 2,
+            count: 2,
+            payload: p,
+        });
+        if (i + 1) % (batches / 4) == 0 {
+            writer.flush().await.unwrap();
+        }
+    }
+    writer.close_stream(s).await.unwrap();
+    writer.shutdown().await.unwrap();
+    let mut out = Vec::new();
+    for (i, &(block_cache_bytes, readahead_bytes)) in readers.iter().enumerate() {
+        let mut c = config(2 + i as u32);
+        c.block_cache_bytes = block_cache_bytes;
+        c.readahead_bytes = readahead_bytes;
+        let e = Engine::open(store.clone(), c).await.unwrap();
+        e.open_stream(s).await.unwrap();
+        let before = gets();
+        let mut got: Vec<Batch> = Vec::new();
+        loop {
+            let next = got.last().map_or(0, Batch::end_offset);
+            let batch = e.read(s, next, max_bytes).await.unwrap();
+            if batch.is_empty() {
+                break;
+            }
+            got.extend(batch);
+        }
+        assert_eq!(got, want, "reader {i}: every batch, in order, once");
+        out.push((gets() - before, e.block_cache_stats()));
+        e.close_stream(s).await.unwrap();
+        e.shutdown().await.unwrap();
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_consumer_catching_up_is_served_by_readahead_with_few_gets() {
+    // 256 batches of about 1 KiB in 4 objects: about 52 blocks of about 5 KiB. The reader takes about one block
+    // per read. With readahead (64 KiB, about 13 blocks), against the same reader without it.
+    let runs = cold_reads(&[(1 << 20, 64 * 1024), (1 << 20, 0)], 256, 5000).await;
+    let (with, stats) = runs[0];
+    let (without, plain) = runs[1];
+    let blocks = plain.misses;
+    eprintln!(
+        "cold sequential read of {blocks} blocks: {with} GETs with readahead ({stats:?}), {without} without ({plain:?})"
+    );
+    assert!(blocks >= 40, "{plain:?}");
+    assert_eq!(
+        without,
+        blocks + 4,
+        "without readahead: one GET per block, and one per object for its index"
+    );
+    assert!(
+        stats.readahead_blocks + stats.misses == blocks && stats.readahead_hits >= blocks - 4,
+        "with readahead nearly every block was fetched ahead and then used: {stats:?}"
+    );
+    // Each readahead GET takes what half a window lacks (about 6 blocks), one GET per object it spans.
+    assert!(
+        with * 3 <= without,
+        "{with} GETs with readahead, {without} without"
+    );
+    assert_eq!(stats.index_misses, 4, "each index is read once: {stats:?}");
+}
+
+#[tokio::test]
+async fn the_second_sequential_cold_read_is_served_by_readahead() {
+    // Two reads only: the first fetches its block itself, the second finds the next one fetched ahead.
+    let f = Fixture::new();
+    let mut c = f.config(1, "file");
+    c.block_target = 4096;
+    c.log_cache_bytes = 0;
+    c.readahead_bytes = 64 * 1024;
+    let e = Engine::open(f.store.clone(), c).await.unwrap();
+    let s = e.create_stream("rh-0").await.unwrap();
+    e.open_stream(s).await.unwrap();
+    let want = append_some(&e, s, 200, 0).await;
+    e.flush().await.unwrap();
+    let first = e.read(s, 0, 1).await.unwrap();
+    assert_eq!(first[..], want[..1]);
+    let after_first = e.block_cache_stats();
+    assert_eq!((after_first.misses, after_first.readahead_hits), (1, 0));
+    let next = first[0].end_offset();
+    // (Reads run on any task.)
+    let second = tokio::spawn({
+        let e = e.clone();
+        async move { e.read(s, next, 1).await }
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(second[..], want[1..2]);
+    let mut rest = e.read(s, second[0].end_offset(), 4000).await.unwrap();
+    assert_eq!(rest[..], want[2..2 + rest.len()]);
+    // The second read is in the first read's block (blocks hold several batches); what follows was fetched ahead.
+    let stats = e.block_cache_stats();
+    assert_eq!(stats.misses, 1, "{stats:?}");
+    assert!(stats.readahead_hits >= 1, "{stats:?}");
+    rest.clear();
+    e.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_block_cache_stays_within_its_bound() {
+    // A 24 KiB cache (21 KiB of it for blocks) while about 260 KiB stream through it, with readahead.
+    let runs = cold_reads(&[(24 * 1024, 8 * 1024)], 256, 3000).await;
+    let (_, stats) = runs[0];
+    eprintln!("small block cache: {stats:?}");
+    assert!(stats.bytes <= 24 * 1024 - 24 * 1024 / 8, "{stats:?}");
+    assert!(stats.evictions > 0 && stats.blocks > 0, "{stats:?}");
+    assert!(
+        stats.readahead_hits > stats.misses * 10,
+        "readahead still serves the reader in a small cache: {stats:?}"
+    );
 }

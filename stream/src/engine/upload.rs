@@ -175,7 +175,7 @@ async fn trim_wal(inner: &Inner) -> Result<()> {
     Ok(())
 }
 
-fn rand_id() -> u64 {
+pub(super) fn rand_id() -> u64 {
     let id = uuid::Uuid::new_v4().as_u128();
     (id >> 64) as u64 ^ id as u64
 }

@@ -16,7 +16,7 @@ use super::clock::{Clock, SystemClock};
 use super::failpoint::{self, Failpoints};
 use super::frame::{Seq, WriterId};
 use super::log::{GcReport, LogStore, contended};
-use super::records::{CommitAuthority, MetaRecord, NewObject, ObjectId};
+use super::records::{CommitAuthority, MetaRecord, NewObject, NodeEpoch, ObjectId};
 use super::replica::{Outcome, Replica, ReplicaAppend};
 use super::state::ClusterState;
 use crate::error::{Error, Result};
@@ -339,11 +339,14 @@ impl MetaClient {
             .await
     }
 
-    /// Replaces `removed` by new objects, each given as (key, size, ranges). Returns the new ids.
+    /// Replaces `removed` by new objects, each given as (key, size, ranges), as node `by` (refused once that
+    /// node is fenced). Returns the new ids. Inputs that changed since they were chosen (trimmed away, compacted
+    /// by someone else) make it `Error::Invalid` without writing anything.
     pub async fn compact(
         &self,
         removed: Vec<ObjectId>,
         outputs: Vec<(String, u64, Vec<StreamRange>)>,
+        by: Option<NodeEpoch>,
     ) -> Result<Vec<ObjectId>> {
         let landed = self
             .propose_with(|s| {
@@ -361,6 +364,7 @@ impl MetaClient {
                 Ok(Some(MetaRecord::ObjectsCompacted {
                     removed: removed.clone(),
                     added,
+                    by,
                 }))
             })
             .await?;

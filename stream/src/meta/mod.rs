@@ -35,14 +35,14 @@ mod tests;
 pub use client::{MetaClient, MetaConfig, points as client_points};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cursor::{Append, LogCursor, Poll, points as cursor_points};
-pub use failpoint::{Failpoints, Paused};
+pub use failpoint::{Failpoints, Paused, hit as failpoint_hit};
 pub use fence::{EpochFence, FenceError, FenceState};
 pub use frame::{
     Entry, EntryId, FRAME_VERSION, SEQ_DIGITS, Seq, Snapshot, WriterId, WriterMark, decode_entry,
     decode_snapshot, encode_entry, encode_snapshot,
 };
 pub use log::{GcReport, LogStore};
-pub use records::{CommitAuthority, MetaRecord, NewObject, ObjectId, StreamEpoch};
+pub use records::{CommitAuthority, MetaRecord, NewObject, NodeEpoch, ObjectId, StreamEpoch};
 pub use replica::{Applied, Applying, Outcome, Replica, ReplicaAppend, StateMachine};
 pub use state::{
     ClusterState, IndexEntry, NodeInfo, ObjectMeta, Rejection, StreamMeta, Unreferenced,

@@ -28,6 +28,13 @@ pub struct StreamEpoch {
     pub epoch: Epoch,
 }
 
+/// A node at the registration epoch it believes current: who carries out a compaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeEpoch {
+    pub node: NodeId,
+    pub epoch: Epoch,
+}
+
 /// Who commits an object, and the epochs it believes it holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommitAuthority {
@@ -83,10 +90,13 @@ pub enum MetaRecord {
     },
     /// Offsets below `start` are no longer served.
     StreamTrimmed { stream: StreamId, start: Offset },
-    /// `added` replace `removed`, covering the same offsets (less what was trimmed).
+    /// `added` replace `removed`, covering the same offsets (less what was trimmed). `by`, when present, is the
+    /// compacting node: a compaction by a node fenced since (taken over, restarted) is refused.
     ObjectsCompacted {
         removed: Vec<ObjectId>,
         added: Vec<NewObject>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<NodeEpoch>,
     },
     /// An unreferenced object was deleted from the data store and is forgotten.
     ObjectDeleted { object: ObjectId },

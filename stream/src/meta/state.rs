@@ -8,6 +8,8 @@
 //! What the rules keep true:
 //! - a stream's index lists the objects holding `[start, end)` in offset order, densely: each entry begins where
 //!   the previous one ends and the last ends at `end` (the first may begin below `start` after a trim);
+//! - a compaction replaces runs of adjacent index entries by entries covering the same offsets (less what was
+//!   trimmed), naming only inputs that are still referenced, and only from a node at its current epoch;
 //! - a commit is accepted only from the stream's owner at the stream's current epoch, by a node at its current,
 //!   unfenced registration epoch, and only if each range begins exactly at its stream's end (no gap, no overlap);
 //! - an object's reference count is the number of index entries naming it; at zero it is unreferenced, recorded
@@ -124,6 +126,10 @@ pub struct ObjectMeta {
     pub size: u64,
     pub ranges: Vec<crate::types::StreamRange>,
     pub committed_seq: Seq,
+    /// The node that wrote it (by an upload or a compaction); it is the one that compacts it while it lives.
+    /// `None` for objects recorded before writers were.
+    #[serde(default)]
+    pub writer: Option<NodeId>,
     /// Index entries naming this object.
     pub refs: u32,
     pub unreferenced: Option<Unreferenced>,
@@ -149,7 +155,8 @@ enum Plan {
     Trim {
         drop: usize,
     },
-    /// Per stream: replace `index[run]` by `entries`.
+    /// Per stream and run: replace `index[run]` by `entries`. A stream's runs are listed last first, so each
+    /// splice leaves the positions of the ones still to come unchanged.
     Compact(Vec<(StreamId, Range<usize>, Vec<IndexEntry>)>),
 }
 
@@ -345,7 +352,14 @@ impl ClusterState {
                     drop: s.index.partition_point(|e| e.end <= start),
                 })
             }
-            MetaRecord::ObjectsCompacted { removed, added } => self.plan_compaction(removed, added),
+            MetaRecord::ObjectsCompacted { removed, added, by } => {
+                if let Some(by) = by {
+                    self.node_fence
+                        .check(by.node, by.epoch)
+                        .map_err(|e| fenced(format!("node {}", by.node), e))?;
+                }
+                self.plan_compaction(removed, added)
+            }
             MetaRecord::ObjectDeleted { object } => match self.objects.get(object) {
                 None => Err(invalid(format!("object {object} does not exist"))),
                 Some(o) if o.refs > 0 => Err(invalid(format!(
@@ -489,39 +503,66 @@ impl ClusterState {
             let Some(s) = self.streams.get(&stream) else {
                 continue;
             };
-            let positions: Vec<usize> = (0..s.index.len())
-                .filter(|&i| removed_set.contains(&s.index[i].object))
-                .collect();
+            // The maximal runs of adjacent index entries naming an input: each is replaced on its own.
+            let mut runs: Vec<Range<usize>> = Vec::new();
+            for i in (0..s.index.len()).filter(|&i| removed_set.contains(&s.index[i].object)) {
+                match runs.last_mut() {
+                    Some(run) if run.end == i => run.end = i + 1,
+                    _ => runs.push(i..i + 1),
+                }
+            }
             let mut entries = new_by_stream.remove(&stream).unwrap_or_default();
             entries.sort_by_key(|e| e.start);
-            let (Some(&first), Some(&last)) = (positions.first(), positions.last()) else {
+            if runs.is_empty() {
                 if entries.is_empty() {
                     continue;
                 }
                 return Err(invalid(format!(
                     "compaction output covers stream {stream}, whose inputs were trimmed away"
                 )));
-            };
-            if last - first + 1 != positions.len() {
+            }
+            let mut rest = entries.into_iter().peekable();
+            let mut planned = Vec::new();
+            for run in runs {
+                let (a, b) = (s.index[run.start].start, s.index[run.end - 1].end);
+                let Some(first) = rest.next() else {
+                    return Err(invalid(format!(
+                        "compaction drops offsets {a}..{b} of stream {stream}"
+                    )));
+                };
+                if first.start < a || first.start > a.max(s.start) {
+                    return Err(invalid(format!(
+                        "compaction of stream {stream} replaces {a}..{b} with entries from {}",
+                        first.start
+                    )));
+                }
+                let mut group = vec![first];
+                let mut end = first.end;
+                while end < b {
+                    match rest.next_if(|e| e.start == end) {
+                        Some(e) => {
+                            end = e.end;
+                            group.push(e);
+                        }
+                        None => break,
+                    }
+                }
+                if end != b {
+                    return Err(invalid(format!(
+                        "compaction of stream {stream} replaces {a}..{b} with {}..{end}{}",
+                        first.start,
+                        if end < b { " with holes" } else { "" }
+                    )));
+                }
+                planned.push((stream, run, group));
+            }
+            if let Some(extra) = rest.next() {
                 return Err(invalid(format!(
-                    "compaction inputs are not adjacent in stream {stream}"
+                    "compaction output covers {}..{} of stream {stream}, which no input covers",
+                    extra.start, extra.end
                 )));
             }
-            let (a, b) = (s.index[first].start, s.index[last].end);
-            let dense = entries.windows(2).all(|w| w[0].end == w[1].start);
-            let (Some(new_first), Some(new_last)) = (entries.first(), entries.last()) else {
-                return Err(invalid(format!(
-                    "compaction drops offsets {a}..{b} of stream {stream}"
-                )));
-            };
-            let (a2, b2) = (new_first.start, new_last.end);
-            if !dense || b2 != b || a2 < a || a2 > a.max(s.start) {
-                return Err(invalid(format!(
-                    "compaction of stream {stream} replaces {a}..{b} with {a2}..{b2}{}",
-                    if dense { "" } else { " with holes" }
-                )));
-            }
-            plan.push((stream, first..last + 1, entries));
+            plan.extend(planned.into_iter().rev());
         }
         Ok(Plan::Compact(plan))
     }
@@ -540,7 +581,7 @@ impl ClusterState {
         }
     }
 
-    fn insert_object(&mut self, o: &NewObject, at: &Applying) {
+    fn insert_object(&mut self, o: &NewObject, writer: Option<NodeId>, at: &Applying) {
         self.max_object = self.max_object.max(o.id);
         self.keys.insert(o.key.clone());
         self.objects.insert(
@@ -550,6 +591,7 @@ impl ClusterState {
                 size: o.size,
                 ranges: o.ranges.clone(),
                 committed_seq: at.id.seq,
+                writer,
                 refs: o.ranges.len() as u32,
                 unreferenced: None,
             },
@@ -614,8 +656,8 @@ impl ClusterState {
                     s.owner = None;
                 }
             }
-            (MetaRecord::ObjectCommitted { object, by: _ }, _) => {
-                self.insert_object(object, at);
+            (MetaRecord::ObjectCommitted { object, by }, _) => {
+                self.insert_object(object, Some(by.node), at);
                 for r in &object.ranges {
                     if let Some(s) = self.streams.get_mut(&r.stream) {
                         s.index.push(IndexEntry {
@@ -639,9 +681,9 @@ impl ClusterState {
                     self.unref(object, at);
                 }
             }
-            (MetaRecord::ObjectsCompacted { removed, added }, Plan::Compact(plan)) => {
+            (MetaRecord::ObjectsCompacted { removed, added, by }, Plan::Compact(plan)) => {
                 for o in added {
-                    self.insert_object(o, at);
+                    self.insert_object(o, by.map(|b| b.node), at);
                 }
                 for (stream, run, entries) in plan {
                     if let Some(s) = self.streams.get_mut(&stream) {

@@ -65,7 +65,41 @@ impl ObjectReader {
     /// Whole batches of `stream` that overlap `[start, end)`, in offset order: a batch that starts before
     /// `start` is included whole, as Kafka fetches return whole batches.
     pub async fn read(&self, stream: StreamId, start: Offset, end: Offset) -> Result<Vec<Batch>> {
-        let blocks = self.blocks(stream, start, end);
+        let mut out = self.read_many(&[(stream, start, end)]).await?;
+        Ok(out.pop().unwrap_or_default())
+    }
+
+    /// [`read`](Self::read) for several (stream, start, end) at once, with one coalesced ranged read for all
+    /// their blocks. Returns one list per request, in request order.
+    pub async fn read_many(&self, wants: &[(StreamId, Offset, Offset)]) -> Result<Vec<Vec<Batch>>> {
+        let per_want: Vec<Vec<IndexEntry>> = wants
+            .iter()
+            .map(|&(stream, start, end)| self.blocks(stream, start, end))
+            .collect();
+        let mut blocks: Vec<IndexEntry> = per_want.iter().flatten().copied().collect();
+        blocks.sort_by_key(|e| e.position);
+        blocks.dedup_by_key(|e| e.position);
+        let bodies = self.fetch_blocks(&blocks).await?;
+        let decoded: std::collections::HashMap<u64, Vec<Batch>> =
+            blocks.iter().map(|e| e.position).zip(bodies).collect();
+        Ok(wants
+            .iter()
+            .zip(per_want)
+            .map(|(&(_, start, end), entries)| {
+                entries
+                    .iter()
+                    .filter_map(|e| decoded.get(&e.position))
+                    .flatten()
+                    .filter(|b| b.end_offset() > start && b.base_offset < end)
+                    .cloned()
+                    .collect()
+            })
+            .collect())
+    }
+
+    /// The batches of each block in `blocks` (entries of this object's index), read with one coalesced ranged
+    /// read and each checked against its CRC.
+    pub async fn fetch_blocks(&self, blocks: &[IndexEntry]) -> Result<Vec<Vec<Batch>>> {
         if blocks.is_empty() {
             return Ok(Vec::new());
         }
@@ -78,15 +112,16 @@ impl ObjectReader {
             .get_ranges(&self.key, &ranges)
             .await
             .map_err(|e| Error::store("ranged get", &self.key, e))?;
-        let mut out = Vec::new();
-        for (body, entry) in bodies.into_iter().zip(&blocks) {
-            out.extend(
-                decode_block(body, entry)?
-                    .into_iter()
-                    .filter(|b| b.end_offset() > start && b.base_offset < end),
-            );
-        }
-        Ok(out)
+        bodies
+            .into_iter()
+            .zip(blocks)
+            .map(|(body, entry)| decode_block(body, entry))
+            .collect()
+    }
+
+    /// Bytes the index takes in memory, for caches that bound their size.
+    pub fn index_bytes(&self) -> usize {
+        self.index.len() * std::mem::size_of::<IndexEntry>() + self.key.as_ref().len()
     }
 }
 

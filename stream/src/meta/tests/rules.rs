@@ -444,22 +444,26 @@ fn compaction_replaces_adjacent_objects_with_the_same_offsets() {
         ranges,
     };
 
-    // Inputs 1 and 3 are not adjacent in stream 1.
+    // Inputs 1 and 3 are not adjacent in stream 1: one output range cannot replace both runs (it would also
+    // swallow object 2's offsets).
     let why = log.invalid(MetaRecord::ObjectsCompacted {
         removed: vec![1, 3],
         added: vec![new(4, vec![range(1, 0, 30), range(2, 0, 8)])],
+        by: None,
     });
-    assert!(why.contains("not adjacent"), "{why}");
+    assert!(why.contains("replaces 0..10 with 0..30"), "{why}");
     // Object 1 also holds stream 2: an output that forgets it is refused.
     let why = log.invalid(MetaRecord::ObjectsCompacted {
         removed: vec![1, 2],
         added: vec![new(4, vec![range(1, 0, 20)])],
+        by: None,
     });
     assert!(why.contains("drops offsets 0..5 of stream 2"), "{why}");
     // Outputs must cover exactly the inputs' offsets.
     log.invalid(MetaRecord::ObjectsCompacted {
         removed: vec![1, 2],
         added: vec![new(4, vec![range(1, 0, 19), range(2, 0, 5)])],
+        by: None,
     });
     log.invalid(MetaRecord::ObjectsCompacted {
         removed: vec![1, 2],
@@ -467,16 +471,19 @@ fn compaction_replaces_adjacent_objects_with_the_same_offsets() {
             new(4, vec![range(1, 0, 10), range(2, 0, 5)]),
             new(5, vec![range(1, 11, 20)]),
         ],
+        by: None,
     });
     // Covering a stream no input covers is refused.
     log.invalid(MetaRecord::ObjectsCompacted {
         removed: vec![2],
         added: vec![new(4, vec![range(1, 10, 20), range(2, 8, 9)])],
+        by: None,
     });
     // Split stream 1's part and stream 2's part into two objects.
     log.ok(MetaRecord::ObjectsCompacted {
         removed: vec![1, 2],
         added: vec![new(4, vec![range(1, 0, 20)]), new(5, vec![range(2, 0, 5)])],
+        by: None,
     });
     let ids = |s: u64| {
         log.state
@@ -495,7 +502,78 @@ fn compaction_replaces_adjacent_objects_with_the_same_offsets() {
     log.invalid(MetaRecord::ObjectsCompacted {
         removed: vec![1],
         added: vec![new(6, vec![range(1, 0, 10)])],
+        by: None,
     });
+}
+
+#[test]
+fn compaction_replaces_each_run_of_a_stream_on_its_own() {
+    let mut log = Log::cluster();
+    log.ok(commit(1, vec![range(1, 0, 10), range(2, 0, 5)], 1, 1, 1));
+    log.ok(commit(2, vec![range(1, 10, 20)], 1, 1, 1));
+    log.ok(commit(3, vec![range(1, 20, 30), range(2, 5, 8)], 1, 1, 1));
+    let new = |id: u64, ranges: Vec<StreamRange>| NewObject {
+        id,
+        key: format!("c/{id}"),
+        size: 1,
+        ranges,
+    };
+    // Objects 1 and 3 are two runs in stream 1 (object 2 lies between) and one run in stream 2. An object holds
+    // one range per stream, so stream 1's runs go to two outputs.
+    let why = log.invalid(MetaRecord::ObjectsCompacted {
+        removed: vec![1, 3],
+        added: vec![new(4, vec![range(1, 0, 10), range(2, 0, 8)])],
+        by: None,
+    });
+    assert!(why.contains("drops offsets 20..30 of stream 1"), "{why}");
+    log.ok(MetaRecord::ObjectsCompacted {
+        removed: vec![1, 3],
+        added: vec![
+            new(4, vec![range(1, 0, 10), range(2, 0, 8)]),
+            new(5, vec![range(1, 20, 30)]),
+        ],
+        by: None,
+    });
+    let index = |s: u64| {
+        log.state
+            .stream(s)
+            .unwrap()
+            .index
+            .iter()
+            .map(|e| (e.start, e.end, e.object))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(index(1), [(0, 10, 4), (10, 20, 2), (20, 30, 5)]);
+    assert_eq!(index(2), [(0, 8, 4)]);
+    assert_eq!(log.state.object(4).unwrap().refs, 2);
+    assert_eq!(log.state.object(1).unwrap().refs, 0);
+    assert_eq!(log.state.object(3).unwrap().refs, 0);
+}
+
+#[test]
+fn a_compaction_by_a_fenced_node_is_refused_and_outputs_name_their_writer() {
+    use crate::meta::NodeEpoch;
+    let mut log = Log::cluster();
+    log.ok(commit(1, vec![range(1, 0, 10)], 1, 1, 1));
+    log.ok(commit(2, vec![range(1, 10, 20)], 1, 1, 1));
+    assert_eq!(log.state.object(1).unwrap().writer, Some(1));
+    let compaction = |id: u64, by: NodeEpoch| MetaRecord::ObjectsCompacted {
+        removed: vec![1, 2],
+        added: vec![NewObject {
+            id,
+            key: format!("c/{id}"),
+            size: 1,
+            ranges: vec![range(1, 0, 20)],
+        }],
+        by: Some(by),
+    };
+    // Node 1 is taken over (fenced at its epoch 1): its compaction, planned before, is refused.
+    log.ok(MetaRecord::NodeFenced { node: 1, epoch: 1 });
+    let what = log.fenced(compaction(3, NodeEpoch { node: 1, epoch: 1 }));
+    assert!(what.contains("node 1"), "{what}");
+    // Node 2, live, may compact them.
+    log.ok(compaction(3, NodeEpoch { node: 2, epoch: 1 }));
+    assert_eq!(log.state.object(3).unwrap().writer, Some(2));
 }
 
 #[test]
@@ -517,10 +595,12 @@ fn compaction_may_drop_what_was_trimmed() {
     log.invalid(MetaRecord::ObjectsCompacted {
         removed: vec![1, 2],
         added: vec![new(3, 7)],
+        by: None,
     });
     log.ok(MetaRecord::ObjectsCompacted {
         removed: vec![1, 2],
         added: vec![new(3, 6)],
+        by: None,
     });
     let e = log.state.stream(1).unwrap().index[0];
     assert_eq!((e.start, e.end, e.object), (6, 20, 3));

@@ -101,6 +101,7 @@ fn plan_compaction(s: &ClusterState, stream: StreamId, i: usize, key: &str) -> O
     Some(MetaRecord::ObjectsCompacted {
         removed: removed.into_iter().collect(),
         added,
+        by: None,
     })
 }
 
