@@ -296,7 +296,9 @@ impl Engine {
 
     /// Appends `count` records as one batch; returns the batch's base offset once it is durable.
     pub async fn append(&self, stream: StreamId, count: u32, payload: Bytes) -> Result<Offset> {
-        self.start_append(stream, count, |_| payload)?.durable().await
+        self.start_append(stream, count, |_| payload)?
+            .durable()
+            .await
     }
 
     /// Starts an append and returns at once: hands out `count` offsets, lets `build` make the payload knowing its

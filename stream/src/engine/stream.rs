@@ -162,10 +162,6 @@ impl StreamState {
         self.lock().closed = true;
     }
 
-    pub fn is_closed(&self) -> bool {
-        self.lock().closed
-    }
-
     pub fn trim_to(&self, start: Offset) {
         let mut o = self.lock();
         o.start = o.start.max(start);

@@ -217,7 +217,11 @@ async fn a_started_append_knows_its_base_offset_and_appends_land_in_start_order(
             assert_eq!(p.durable().await.unwrap(), base, "{wal}");
         }
         let got = read_all(&e, s, 0).await;
-        assert_eq!(got.len(), 10, "{wal}: the dropped handle's append landed too");
+        assert_eq!(
+            got.len(),
+            10,
+            "{wal}: the dropped handle's append landed too"
+        );
         for b in got {
             let text = String::from_utf8(b.payload.to_vec()).unwrap();
             assert_eq!(
@@ -258,7 +262,10 @@ async fn closing_a_stream_waits_for_its_appends_in_flight() {
     assert_eq!(acknowledged, 5, "appends started before the close finish");
     let b = f.open(2, "file").await;
     let info = b.open_stream(s).await.unwrap();
-    assert_eq!(info.confirmed, 10, "every acknowledged record moved with the stream");
+    assert_eq!(
+        info.confirmed, 10,
+        "every acknowledged record moved with the stream"
+    );
     assert_eq!(read_all(&b, s, 0).await.len(), 5);
     a.shutdown().await.unwrap();
     b.shutdown().await.unwrap();
@@ -281,14 +288,25 @@ async fn a_deleted_stream_is_gone_and_the_others_keep_uploading() {
         e.delete_stream(gone).await.unwrap();
         e.flush().await.unwrap();
         assert!(e.read(gone, 0, 100).await.is_err(), "{wal}");
-        assert!(e.append(gone, 1, Bytes::from_static(b"x")).await.is_err(), "{wal}");
+        assert!(
+            e.append(gone, 1, Bytes::from_static(b"x")).await.is_err(),
+            "{wal}"
+        );
         assert_eq!(read_all(&e, kept, 0).await, want, "{wal}");
         let (kept_end, unreferenced) = e
             .meta()
-            .read(|st| (st.stream(kept).unwrap().end, st.unreferenced_objects(u64::MAX).len()))
+            .read(|st| {
+                (
+                    st.stream(kept).unwrap().end,
+                    st.unreferenced_objects(u64::MAX).len(),
+                )
+            })
             .await;
         assert_eq!(kept_end, 15, "{wal}: the other stream's data was committed");
-        assert_eq!(unreferenced, 1, "{wal}: the deleted stream's object is garbage");
+        assert_eq!(
+            unreferenced, 1,
+            "{wal}: the deleted stream's object is garbage"
+        );
         let again = e.create_stream("gone-0").await.unwrap();
         assert!(again > kept, "{wal}: a new stream under the old name");
         e.shutdown().await.unwrap();

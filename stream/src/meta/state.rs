@@ -243,7 +243,10 @@ impl ClusterState {
         prefix: &'a str,
     ) -> impl Iterator<Item = (&'a str, &'a serde_json::Value)> + 'a {
         self.entries
-            .range::<str, _>((std::ops::Bound::Included(prefix), std::ops::Bound::Unbounded))
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
             .take_while(move |(k, _)| k.starts_with(prefix))
             .map(|(k, v)| (k.as_str(), v))
     }
