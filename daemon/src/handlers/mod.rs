@@ -7,7 +7,9 @@ mod create_topics;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod init_producer_id;
 mod metadata;
+mod produce;
 
 use automq_protocol::kafka_protocol::messages::{RequestKind, ResponseKind};
 use automq_protocol::{ApiKey, VersionRange};
@@ -17,10 +19,12 @@ use crate::broker::Broker;
 /// The APIs this broker implements, with the versions it implements and tests. ApiVersions advertises exactly
 /// this table; a request outside it is refused before decoding.
 pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
+    (ApiKey::Produce, VersionRange { min: 3, max: 13 }),
     (ApiKey::Metadata, VersionRange { min: 0, max: 13 }),
     (ApiKey::ApiVersions, VersionRange { min: 0, max: 4 }),
     (ApiKey::CreateTopics, VersionRange { min: 2, max: 7 }),
     (ApiKey::DeleteTopics, VersionRange { min: 1, max: 6 }),
+    (ApiKey::InitProducerId, VersionRange { min: 0, max: 5 }),
     (ApiKey::DescribeConfigs, VersionRange { min: 1, max: 4 }),
     (ApiKey::DescribeCluster, VersionRange { min: 0, max: 2 }),
 ];
@@ -53,11 +57,15 @@ pub async fn handle(broker: &Broker, version: i16, body: RequestKind) -> Option<
         RequestKind::Metadata(req) => respond(ResponseKind::Metadata(
             metadata::handle(broker, version, &req).await,
         )),
+        RequestKind::Produce(req) => Some(produce::handle(broker, version, req).await),
         RequestKind::CreateTopics(req) => respond(ResponseKind::CreateTopics(
             create_topics::handle(broker, &req).await,
         )),
         RequestKind::DeleteTopics(req) => respond(ResponseKind::DeleteTopics(
             delete_topics::handle(broker, version, &req).await,
+        )),
+        RequestKind::InitProducerId(req) => respond(ResponseKind::InitProducerId(
+            init_producer_id::handle(broker, &req).await,
         )),
         RequestKind::DescribeConfigs(req) => respond(ResponseKind::DescribeConfigs(
             describe_configs::handle(broker, version, &req),
