@@ -7,6 +7,7 @@ mod create_topics;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod fetch;
 mod init_producer_id;
 mod metadata;
 mod produce;
@@ -20,6 +21,7 @@ use crate::broker::Broker;
 /// this table; a request outside it is refused before decoding.
 pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::Produce, VersionRange { min: 3, max: 13 }),
+    (ApiKey::Fetch, VersionRange { min: 4, max: 18 }),
     (ApiKey::Metadata, VersionRange { min: 0, max: 13 }),
     (ApiKey::ApiVersions, VersionRange { min: 0, max: 4 }),
     (ApiKey::CreateTopics, VersionRange { min: 2, max: 7 }),
@@ -58,6 +60,9 @@ pub async fn handle(broker: &Broker, version: i16, body: RequestKind) -> Option<
             metadata::handle(broker, version, &req).await,
         )),
         RequestKind::Produce(req) => Some(produce::handle(broker, version, req).await),
+        RequestKind::Fetch(req) => respond(ResponseKind::Fetch(
+            fetch::handle(broker, version, &req).await,
+        )),
         RequestKind::CreateTopics(req) => respond(ResponseKind::CreateTopics(
             create_topics::handle(broker, &req).await,
         )),
