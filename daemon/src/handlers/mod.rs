@@ -9,6 +9,7 @@ mod describe_cluster;
 mod describe_configs;
 mod fetch;
 mod init_producer_id;
+mod list_offsets;
 mod metadata;
 mod produce;
 
@@ -22,6 +23,7 @@ use crate::broker::Broker;
 pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::Produce, VersionRange { min: 3, max: 13 }),
     (ApiKey::Fetch, VersionRange { min: 4, max: 18 }),
+    (ApiKey::ListOffsets, VersionRange { min: 1, max: 10 }),
     (ApiKey::Metadata, VersionRange { min: 0, max: 13 }),
     (ApiKey::ApiVersions, VersionRange { min: 0, max: 4 }),
     (ApiKey::CreateTopics, VersionRange { min: 2, max: 7 }),
@@ -62,6 +64,9 @@ pub async fn handle(broker: &Broker, version: i16, body: RequestKind) -> Option<
         RequestKind::Produce(req) => Some(produce::handle(broker, version, req).await),
         RequestKind::Fetch(req) => respond(ResponseKind::Fetch(
             fetch::handle(broker, version, &req).await,
+        )),
+        RequestKind::ListOffsets(req) => respond(ResponseKind::ListOffsets(
+            list_offsets::handle(broker, &req).await,
         )),
         RequestKind::CreateTopics(req) => respond(ResponseKind::CreateTopics(
             create_topics::handle(broker, &req).await,
