@@ -614,3 +614,166 @@ async fn topics_are_created_on_first_metadata_and_deleted_with_their_data() {
     assert_ne!(topic_id(&mut conn, "auto").await, id);
     assert_eq!(list_offset(&mut conn, "auto", 0, -1).await, (0, -1, 0));
 }
+
+/// Every version ApiVersions advertises for the data-path and topic APIs is answered, decodes, and means the same:
+/// a topic per CreateTopics version, a batch per Produce version, read back by every Fetch version, found by every
+/// ListOffsets version, then deleted by every DeleteTopics version.
+#[tokio::test]
+async fn every_advertised_version_is_answered_alike() {
+    use automq_protocol::kafka_protocol::messages::delete_topics_request::DeleteTopicState;
+    use automq_protocol::kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+    use automq_protocol::kafka_protocol::messages::{
+        DescribeClusterRequest, DescribeConfigsRequest,
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let broker = start(dir.path(), "file");
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    for v in 2..=7 {
+        let req = CreateTopicsRequest::default().with_topics(vec![
+            CreatableTopic::default()
+                .with_name(name(&format!("v{v}")))
+                .with_num_partitions(1)
+                .with_replication_factor(1),
+        ]);
+        let ResponseKind::CreateTopics(resp) = conn
+            .call(ApiKey::CreateTopics, v, &RequestKind::CreateTopics(req))
+            .await
+            .unwrap()
+        else {
+            panic!("v{v}: not a CreateTopics response")
+        };
+        assert_eq!(resp.topics[0].error_code, 0, "CreateTopics v{v}");
+    }
+    let id = topic_id(&mut conn, "v2").await;
+    for v in 3..=13 {
+        let (code, base, msg) = produce(
+            &mut conn,
+            v,
+            "v2",
+            id,
+            0,
+            batch(&[&format!("p{v}")], v as i64, Compression::None),
+        )
+        .await;
+        assert_eq!((code, base), (0, v as i64 - 3), "Produce v{v}: {msg}");
+    }
+    let want: Vec<(i64, String)> = (3..=13).map(|v| (v as i64 - 3, format!("p{v}"))).collect();
+    for v in 4..=18 {
+        assert_eq!(consume(&mut conn, v, "v2", id, 0).await, want, "Fetch v{v}");
+    }
+    for v in 1..=10 {
+        let req = ListOffsetsRequest::default()
+            .with_replica_id(automq_protocol::kafka_protocol::messages::BrokerId(-1))
+            .with_topics(vec![
+                ListOffsetsTopic::default()
+                    .with_name(name("v2"))
+                    .with_partitions(vec![
+                        ListOffsetsPartition::default()
+                            .with_partition_index(0)
+                            .with_timestamp(-1)
+                            .with_current_leader_epoch(-1),
+                    ]),
+            ]);
+        let ResponseKind::ListOffsets(resp) = conn
+            .call(ApiKey::ListOffsets, v, &RequestKind::ListOffsets(req))
+            .await
+            .unwrap()
+        else {
+            panic!("v{v}: not a ListOffsets response")
+        };
+        let p = &resp.topics[0].partitions[0];
+        assert_eq!((p.error_code, p.offset), (0, 11), "ListOffsets v{v}");
+    }
+    for v in 0..=5 {
+        let ResponseKind::InitProducerId(resp) = conn
+            .call(
+                ApiKey::InitProducerId,
+                v,
+                &RequestKind::InitProducerId(InitProducerIdRequest::default()),
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("v{v}: not an InitProducerId response")
+        };
+        assert_eq!(
+            (resp.error_code, resp.producer_epoch),
+            (0, 0),
+            "InitProducerId v{v}"
+        );
+        assert!(resp.producer_id.0 >= 0);
+    }
+    for v in 1..=4 {
+        let req = DescribeConfigsRequest::default().with_resources(vec![
+            DescribeConfigsResource::default()
+                .with_resource_type(2)
+                .with_resource_name(StrBytes::from_static_str("v2"))
+                .with_configuration_keys(None),
+        ]);
+        let ResponseKind::DescribeConfigs(resp) = conn
+            .call(
+                ApiKey::DescribeConfigs,
+                v,
+                &RequestKind::DescribeConfigs(req),
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("v{v}: not a DescribeConfigs response")
+        };
+        assert_eq!(resp.results[0].error_code, 0, "DescribeConfigs v{v}");
+        assert!(
+            resp.results[0]
+                .configs
+                .iter()
+                .any(|c| c.name.as_str() == "max.message.bytes"),
+            "DescribeConfigs v{v}"
+        );
+    }
+    for v in 0..=2 {
+        let ResponseKind::DescribeCluster(resp) = conn
+            .call(
+                ApiKey::DescribeCluster,
+                v,
+                &RequestKind::DescribeCluster(DescribeClusterRequest::default()),
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("v{v}: not a DescribeCluster response")
+        };
+        assert_eq!(
+            (resp.error_code, resp.brokers.len()),
+            (0, 1),
+            "DescribeCluster v{v}"
+        );
+    }
+    for v in 1..=6 {
+        let topic = format!("v{}", v + 1);
+        let req = if v >= 6 {
+            DeleteTopicsRequest::default().with_topics(vec![
+                DeleteTopicState::default().with_name(Some(name(&topic))),
+            ])
+        } else {
+            DeleteTopicsRequest::default().with_topic_names(vec![name(&topic)])
+        };
+        let ResponseKind::DeleteTopics(resp) = conn
+            .call(ApiKey::DeleteTopics, v, &RequestKind::DeleteTopics(req))
+            .await
+            .unwrap()
+        else {
+            panic!("v{v}: not a DeleteTopics response")
+        };
+        assert_eq!(resp.responses[0].error_code, 0, "DeleteTopics v{v}");
+    }
+    let req = MetadataRequest::default().with_topics(None);
+    let ResponseKind::Metadata(resp) = conn
+        .call(ApiKey::Metadata, 12, &RequestKind::Metadata(req))
+        .await
+        .unwrap()
+    else {
+        panic!("not a Metadata response")
+    };
+    assert!(resp.topics.is_empty(), "every topic deleted");
+}

@@ -20,7 +20,13 @@ const MAX_TIMESTAMP: i64 = -3;
 const EARLIEST_LOCAL: i64 = -4;
 const LATEST_TIERED: i64 = -5;
 
-pub async fn handle(broker: &Broker, req: &ListOffsetsRequest) -> ListOffsetsResponse {
+pub async fn handle(
+    broker: &Broker,
+    version: i16,
+    req: &ListOffsetsRequest,
+) -> ListOffsetsResponse {
+    // Before v4 the answer has no leader epoch (and must not carry one).
+    let epoch = |e: i32| if version >= 4 { e } else { -1 };
     let mut topics = Vec::with_capacity(req.topics.len());
     for t in &req.topics {
         let topic = broker.topics.by_name(t.name.as_str());
@@ -45,10 +51,10 @@ pub async fn handle(broker: &Broker, req: &ListOffsetsRequest) -> ListOffsetsRes
                 }
             };
             partitions.push(match found {
-                Ok((timestamp, offset, epoch)) => resp
+                Ok((timestamp, offset, leader_epoch)) => resp
                     .with_timestamp(timestamp)
                     .with_offset(offset)
-                    .with_leader_epoch(epoch),
+                    .with_leader_epoch(epoch(leader_epoch)),
                 Err(e) => resp
                     .with_error_code(e.code.code())
                     .with_timestamp(-1)
@@ -126,7 +132,7 @@ mod tests {
                         .with_current_leader_epoch(-1),
                 ]),
         ]);
-        let r = &handle(b, &req).await.topics[0].partitions[0];
+        let r = &handle(b, 9, &req).await.topics[0].partitions[0];
         (r.error_code, r.timestamp, r.offset)
     }
 

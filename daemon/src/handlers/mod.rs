@@ -66,7 +66,7 @@ pub async fn handle(broker: &Broker, version: i16, body: RequestKind) -> Option<
             fetch::handle(broker, version, &req).await,
         )),
         RequestKind::ListOffsets(req) => respond(ResponseKind::ListOffsets(
-            list_offsets::handle(broker, &req).await,
+            list_offsets::handle(broker, version, &req).await,
         )),
         RequestKind::CreateTopics(req) => respond(ResponseKind::CreateTopics(
             create_topics::handle(broker, &req).await,
