@@ -1,4 +1,6 @@
-//! What the request handlers share: this broker's identity and what it advertises.
+//! What the request handlers share: this broker's identity and its topics on the stream engine.
+
+use crate::topics::Topics;
 
 /// The state handlers read. Cheap to share behind an `Arc`.
 #[derive(Debug)]
@@ -8,4 +10,52 @@ pub struct Broker {
     /// The host and port clients are told to connect to.
     pub advertised_host: String,
     pub advertised_port: i32,
+    pub topics: Topics,
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! A broker over an in-memory store and an object WAL, for handler tests without sockets.
+
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use automq_stream::engine::{Engine, EngineConfig, WalKind};
+
+    use super::Broker;
+    use crate::topics::{TopicDefaults, Topics};
+
+    pub async fn broker_on(
+        store: Arc<dyn object_store::ObjectStore>,
+        defaults: TopicDefaults,
+    ) -> Broker {
+        let mut config = EngineConfig::new(
+            3,
+            "streams",
+            WalKind::Object {
+                interval: Duration::from_millis(1),
+                max_bytes: 1 << 20,
+            },
+        );
+        config.upload_interval = Duration::from_millis(50);
+        let engine = Engine::open(store, config).await.unwrap();
+        Broker {
+            node_id: 3,
+            cluster_id: "abcdefghijklmnopqrstuv".into(),
+            advertised_host: "127.0.0.1".into(),
+            advertised_port: 9092,
+            topics: Topics::open(engine, defaults).await.unwrap(),
+        }
+    }
+
+    pub async fn broker() -> Broker {
+        broker_on(
+            Arc::new(object_store::memory::InMemory::new()),
+            TopicDefaults {
+                auto_create: true,
+                partitions: 2,
+            },
+        )
+        .await
+    }
 }

@@ -19,8 +19,45 @@ pub struct Config {
     /// The `host:port` clients are told to connect to; the first listener when absent.
     pub advertised_listener: Option<String>,
     pub storage: StorageConfig,
+    pub wal: WalConfig,
     pub network: NetworkConfig,
     pub topics: TopicsConfig,
+}
+
+/// Which write-ahead log makes appends durable before they are acknowledged.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum WalKind {
+    /// Segment files in a local (or shared) directory, group-committed with fdatasync.
+    File,
+    /// Objects in the data store, one per interval or size threshold.
+    Object,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WalConfig {
+    pub kind: WalKind,
+    /// The file WAL's directory.
+    pub path: String,
+    /// The object WAL writes an object at least this often while appends wait.
+    pub interval_ms: u64,
+    /// The object WAL writes an object as soon as this many bytes wait.
+    pub max_bytes: usize,
+    /// Pending data is uploaded into stream objects at least this often.
+    pub upload_interval_ms: u64,
+}
+
+impl Default for WalConfig {
+    fn default() -> Self {
+        Self {
+            kind: WalKind::File,
+            path: "./wal".into(),
+            interval_ms: 20,
+            max_bytes: 8 * 1024 * 1024,
+            upload_interval_ms: 1000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -56,6 +93,7 @@ impl Default for Config {
             listeners: vec!["127.0.0.1:9092".into(), "[::1]:9092".into()],
             advertised_listener: None,
             storage: StorageConfig::default(),
+            wal: WalConfig::default(),
             network: NetworkConfig::default(),
             topics: TopicsConfig::default(),
         }
@@ -142,6 +180,11 @@ keys! {
     "listeners" => listeners,
     "advertised_listener" => advertised_listener,
     "storage.data" => storage.data,
+    "wal.kind" => wal.kind,
+    "wal.path" => wal.path,
+    "wal.interval_ms" => wal.interval_ms,
+    "wal.max_bytes" => wal.max_bytes,
+    "wal.upload_interval_ms" => wal.upload_interval_ms,
     "network.request_max_bytes" => network.request_max_bytes,
     "network.idle_timeout_ms" => network.idle_timeout_ms,
     "topics.auto_create" => topics.auto_create,
@@ -272,6 +315,13 @@ impl Config {
                 "expected 1 or more",
             ));
         }
+        if self.wal.interval_ms == 0 || self.wal.upload_interval_ms == 0 {
+            return Err(bad(
+                "wal.interval_ms",
+                format!("{}/{}", self.wal.interval_ms, self.wal.upload_interval_ms),
+                "wal.interval_ms and wal.upload_interval_ms must be at least 1",
+            ));
+        }
         if self.network.request_max_bytes < 1024 {
             return Err(bad(
                 "network.request_max_bytes",
@@ -310,6 +360,20 @@ mod tests {
         assert_eq!(c.listeners, ["127.0.0.1:9092", "[::1]:9092"]);
         assert_eq!(c.storage.data, "./data");
         assert!(c.topics.auto_create);
+        assert_eq!((c.wal.kind, c.wal.path.as_str()), (WalKind::File, "./wal"));
+    }
+
+    #[test]
+    fn the_wal_kind_is_file_or_object() {
+        let c = load(
+            None,
+            &[("AUTOMQD_WAL__KIND", "object")],
+            &["wal.interval_ms=5"],
+        )
+        .unwrap();
+        assert_eq!((c.wal.kind, c.wal.interval_ms), (WalKind::Object, 5));
+        let e = load(None, &[], &["wal.kind=disk"]).unwrap_err().to_string();
+        assert!(e.contains("wal.kind") && e.contains("disk"), "{e}");
     }
 
     #[test]

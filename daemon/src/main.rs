@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use automq_stream::engine::{Engine, EngineConfig, WalKind};
 use automqd::broker::Broker;
-use automqd::config::{self, Config};
+use automqd::config::{self, Config, WalKind as WalKindConfig};
 use automqd::server::{self, ConnectionLimits};
 use automqd::storage;
+use automqd::topics::{TopicDefaults, Topics};
 use clap::Parser;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
@@ -97,6 +99,16 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .await?;
     info!(cluster_id, node_id = config.node_id, storage = %backend.display_uri(), "storage ready");
+    let engine = open_engine(&config, store).await?;
+    let topics = Topics::open(
+        engine,
+        TopicDefaults {
+            auto_create: config.topics.auto_create,
+            partitions: config.topics.default_partitions as u32,
+        },
+    )
+    .await
+    .context("loading topics")?;
 
     let listeners = bind(&config.listeners).await?;
     let first = listeners[0].local_addr()?;
@@ -114,16 +126,55 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         cluster_id,
         advertised_host,
         advertised_port,
+        topics,
     });
     let limits = ConnectionLimits {
         max_request_bytes: config.network.request_max_bytes,
         idle_timeout: Duration::from_millis(config.network.idle_timeout_ms),
         drain_timeout: Duration::from_secs(10),
     };
-    server::run(listeners, broker, limits, shutdown).await;
+    server::run(listeners, broker.clone(), limits, shutdown).await;
+    broker
+        .topics
+        .shutdown()
+        .await
+        .context("uploading pending data at shutdown (it stays in the WAL and is replayed on the next start)")?;
     info!("stopped");
     Ok(())
 }
+
+/// Opens the stream engine on the data store with the configured WAL: registers this node (fencing its earlier
+/// lives) and replays what its WAL holds.
+async fn open_engine(
+    config: &Config,
+    store: Arc<dyn object_store::ObjectStore>,
+) -> anyhow::Result<Engine> {
+    let wal = match config.wal.kind {
+        WalKindConfig::File => WalKind::File {
+            dir: PathBuf::from(&config.wal.path),
+        },
+        WalKindConfig::Object => WalKind::Object {
+            interval: Duration::from_millis(config.wal.interval_ms),
+            max_bytes: config.wal.max_bytes,
+        },
+    };
+    let node = u32::try_from(config.node_id).context("node_id")?;
+    let mut engine_config = EngineConfig::new(node, ENGINE_PREFIX, wal);
+    engine_config.address = config
+        .advertised_listener
+        .clone()
+        .or_else(|| config.listeners.first().cloned())
+        .unwrap_or_default();
+    engine_config.upload_interval = Duration::from_millis(config.wal.upload_interval_ms);
+    let engine = Engine::open(store, engine_config)
+        .await
+        .context("opening the stream engine")?;
+    info!(node, node_epoch = engine.node_epoch(), wal = ?config.wal.kind, "stream engine ready");
+    Ok(engine)
+}
+
+/// Where the engine keeps its objects, metadata log and object WAL inside the data location.
+const ENGINE_PREFIX: &str = "streams";
 
 /// Binds every listener. The default IPv6 loopback listener is skipped with a warning on a host without IPv6;
 /// any other failure stops the start with the address and the cause.

@@ -22,7 +22,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
 use crate::broker::Broker;
-use crate::handlers;
+use crate::handlers::{self, Reply};
 
 /// Limits that apply to every connection.
 #[derive(Debug, Clone, Copy)]
@@ -178,13 +178,17 @@ async fn answer(broker: &Broker, frame: bytes::Bytes) -> Result<Option<bytes::By
     };
     let version = request.header.request_api_version;
     let correlation_id = request.header.correlation_id;
-    let Some(body) = handlers::handle(broker, version, request.body).await else {
-        return Err(format!(
+    match handlers::handle(broker, version, request.body).await {
+        Some(Reply::Respond(body)) => {
+            encode_response(request.api_key, version, correlation_id, &body)
+                .map(Some)
+                .map_err(|e| e.to_string())
+        }
+        Some(Reply::Nothing) => Ok(None),
+        Some(Reply::Close(reason)) => Err(reason),
+        None => Err(format!(
             "{:?} is advertised but has no handler",
             request.api_key
-        ));
-    };
-    encode_response(request.api_key, version, correlation_id, &body)
-        .map(Some)
-        .map_err(|e| e.to_string())
+        )),
+    }
 }

@@ -3,7 +3,15 @@
 //! Handlers take a decoded request and return a typed response: no sockets, so each is tested directly.
 
 mod api_versions;
+mod create_topics;
+mod delete_topics;
+mod describe_cluster;
+mod describe_configs;
+mod fetch;
+mod init_producer_id;
+mod list_offsets;
 mod metadata;
+mod produce;
 
 use automq_protocol::kafka_protocol::messages::{RequestKind, ResponseKind};
 use automq_protocol::{ApiKey, VersionRange};
@@ -13,8 +21,16 @@ use crate::broker::Broker;
 /// The APIs this broker implements, with the versions it implements and tests. ApiVersions advertises exactly
 /// this table; a request outside it is refused before decoding.
 pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
+    (ApiKey::Produce, VersionRange { min: 3, max: 13 }),
+    (ApiKey::Fetch, VersionRange { min: 4, max: 18 }),
+    (ApiKey::ListOffsets, VersionRange { min: 1, max: 10 }),
     (ApiKey::Metadata, VersionRange { min: 0, max: 13 }),
     (ApiKey::ApiVersions, VersionRange { min: 0, max: 4 }),
+    (ApiKey::CreateTopics, VersionRange { min: 2, max: 7 }),
+    (ApiKey::DeleteTopics, VersionRange { min: 1, max: 6 }),
+    (ApiKey::InitProducerId, VersionRange { min: 0, max: 5 }),
+    (ApiKey::DescribeConfigs, VersionRange { min: 1, max: 4 }),
+    (ApiKey::DescribeCluster, VersionRange { min: 0, max: 2 }),
 ];
 
 pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
@@ -24,15 +40,51 @@ pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
         .map(|(_, r)| *r)
 }
 
-/// Answers one request. Requests of APIs not in [`SUPPORTED`] never reach here (decoding refuses them).
-pub async fn handle(broker: &Broker, version: i16, body: RequestKind) -> Option<ResponseKind> {
-    Some(match body {
-        RequestKind::ApiVersions(req) => ResponseKind::ApiVersions(api_versions::handle(&req)),
-        RequestKind::Metadata(req) => {
-            ResponseKind::Metadata(metadata::handle(broker, version, &req))
+/// What to do after a request.
+#[derive(Debug)]
+pub enum Reply {
+    Respond(Box<ResponseKind>),
+    /// Nothing is sent back (a produce with `acks=0`).
+    Nothing,
+    /// Close the connection, with the reason for the log (a failed `acks=0` produce, as Kafka does).
+    Close(String),
+}
+
+/// Answers one request. Requests of APIs not in [`SUPPORTED`] never reach here (decoding refuses them); `None`
+/// means an advertised API has no handler, a bug.
+pub async fn handle(broker: &Broker, version: i16, body: RequestKind) -> Option<Reply> {
+    let respond = |r: ResponseKind| Some(Reply::Respond(Box::new(r)));
+    match body {
+        RequestKind::ApiVersions(req) => {
+            respond(ResponseKind::ApiVersions(api_versions::handle(&req)))
         }
-        _ => return None,
-    })
+        RequestKind::Metadata(req) => respond(ResponseKind::Metadata(
+            metadata::handle(broker, version, &req).await,
+        )),
+        RequestKind::Produce(req) => Some(produce::handle(broker, version, req).await),
+        RequestKind::Fetch(req) => respond(ResponseKind::Fetch(
+            fetch::handle(broker, version, &req).await,
+        )),
+        RequestKind::ListOffsets(req) => respond(ResponseKind::ListOffsets(
+            list_offsets::handle(broker, version, &req).await,
+        )),
+        RequestKind::CreateTopics(req) => respond(ResponseKind::CreateTopics(
+            create_topics::handle(broker, &req).await,
+        )),
+        RequestKind::DeleteTopics(req) => respond(ResponseKind::DeleteTopics(
+            delete_topics::handle(broker, version, &req).await,
+        )),
+        RequestKind::InitProducerId(req) => respond(ResponseKind::InitProducerId(
+            init_producer_id::handle(broker, &req).await,
+        )),
+        RequestKind::DescribeConfigs(req) => respond(ResponseKind::DescribeConfigs(
+            describe_configs::handle(broker, version, &req),
+        )),
+        RequestKind::DescribeCluster(req) => respond(ResponseKind::DescribeCluster(
+            describe_cluster::handle(broker, &req),
+        )),
+        _ => None,
+    }
 }
 
 pub use api_versions::unsupported_version_response;

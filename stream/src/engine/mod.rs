@@ -155,6 +155,62 @@ fn lock<T>(m: &SyncMutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// An append with its offsets handed out and its record queued in the WAL (see [`Engine::start_append`]).
+#[derive(Debug)]
+#[must_use = "an append is acknowledged only once `durable` resolves"]
+pub struct PendingAppend {
+    base: Offset,
+    task: JoinHandle<Result<Offset>>,
+}
+
+impl PendingAppend {
+    /// The batch's base offset, known before it is durable.
+    pub fn base_offset(&self) -> Offset {
+        self.base
+    }
+
+    /// Resolves with the base offset once the batch is durable and readable, or with why it failed.
+    pub async fn durable(self) -> Result<Offset> {
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(Error::Closed(format!("the append task ({e})"))))
+    }
+}
+
+/// After the WAL answered an append: on success the batch becomes readable (in offset order) and pending upload;
+/// on failure the stream refuses further appends until reopened.
+fn complete_append(
+    inner: &Inner,
+    state: &StreamState,
+    batch: Batch,
+    written: Result<WalPosition>,
+) -> Result<Offset> {
+    let position = match written {
+        Ok(p) => p,
+        Err(e) => {
+            // Offsets after this one may already be queued; none of them can be acknowledged in order now.
+            state.poison(&e);
+            return Err(e);
+        }
+    };
+    let (stream, base) = (batch.stream, batch.base_offset);
+    lock(&inner.unuploaded)
+        .by_position
+        .insert(position, (stream, batch.end_offset()));
+    let ready = state.confirm(batch);
+    let pinned = {
+        let mut cache = lock(&inner.cache);
+        for b in ready {
+            cache.insert(b);
+        }
+        cache.usage().1
+    };
+    if pinned >= inner.config.upload_bytes {
+        inner.upload_wanted.notify_one();
+    }
+    Ok(base)
+}
+
 impl Engine {
     /// Registers this node at a new node epoch (fencing its earlier incarnations), opens its WAL, replays what
     /// the WAL holds beyond the committed offsets of streams this node still owns, uploads it, and starts the
@@ -289,44 +345,47 @@ impl Engine {
 
     /// Appends `count` records as one batch; returns the batch's base offset once it is durable.
     pub async fn append(&self, stream: StreamId, count: u32, payload: Bytes) -> Result<Offset> {
+        self.start_append(stream, count, |_| payload)?
+            .durable()
+            .await
+    }
+
+    /// Starts an append and returns at once: hands out `count` offsets, lets `build` make the payload knowing its
+    /// base offset (a caller that writes offsets into its payload patches them here), and queues it in the WAL.
+    /// Appends started one after another on a stream land in that order. The returned handle resolves once the
+    /// batch is durable and readable; the completion runs in a task of its own, so dropping the handle neither
+    /// loses the append nor stalls the stream.
+    pub fn start_append(
+        &self,
+        stream: StreamId,
+        count: u32,
+        build: impl FnOnce(Offset) -> Bytes,
+    ) -> Result<PendingAppend> {
         let state = self.open_state(stream)?;
-        let (base, pending) = state.reserve(count, |base| {
-            self.inner.wal.append(crate::wal::WalRecord::new(
+        let (base, (payload, pending)) = state.reserve(count, |base| {
+            let payload = build(base);
+            let pending = self.inner.wal.append(crate::wal::WalRecord::new(
                 stream,
                 state.epoch,
                 base,
                 count,
                 payload.clone(),
-            ))
+            ));
+            (payload, pending)
         })?;
-        let position = match pending.await {
-            Ok(p) => p,
-            Err(e) => {
-                // Offsets after this one may already be queued; none of them can be acknowledged in order now.
-                state.poison(&e);
-                return Err(e);
-            }
-        };
-        lock(&self.inner.unuploaded)
-            .by_position
-            .insert(position, (stream, base + Offset::from(count)));
-        let ready = state.confirm(Batch {
-            stream,
-            base_offset: base,
-            count,
-            payload,
+        let inner = self.inner.clone();
+        let task = tokio::spawn(async move {
+            let batch = Batch {
+                stream,
+                base_offset: base,
+                count,
+                payload,
+            };
+            let outcome = complete_append(&inner, &state, batch, pending.await);
+            state.settle();
+            outcome
         });
-        let pinned = {
-            let mut cache = lock(&self.inner.cache);
-            for b in ready {
-                cache.insert(b);
-            }
-            cache.usage().1
-        };
-        if pinned >= self.inner.config.upload_bytes {
-            self.inner.upload_wanted.notify_one();
-        }
-        Ok(base)
+        Ok(PendingAppend { base, task })
     }
 
     /// Whole batches of `stream` from `start` on, up to about `max_bytes` (at least one batch when any is there).
@@ -409,6 +468,8 @@ impl Engine {
     pub async fn close_stream(&self, stream: StreamId) -> Result<()> {
         let state = self.open_state(stream)?;
         state.close();
+        // Appends already handed offsets finish first: each is either durable (and uploaded below) or failed.
+        state.settled().await;
         upload::upload_once(&self.inner).await?;
         let info = state.info();
         self.inner
@@ -417,6 +478,28 @@ impl Engine {
             .await?;
         lock(&self.inner.streams).remove(&stream);
         lock(&self.inner.cache).remove(stream);
+        Ok(())
+    }
+
+    /// Deletes `stream` and everything in it: appends in flight here finish first, its local state and pending
+    /// data are dropped, and the metadata log forgets it (its objects become unreferenced and are collected). Its
+    /// name can then be used again; its id never is.
+    pub async fn delete_stream(&self, stream: StreamId) -> Result<()> {
+        let state = lock(&self.inner.streams).get(&stream).cloned();
+        if let Some(state) = state {
+            state.close();
+            state.settled().await;
+        }
+        {
+            // No upload round is running while the stream's pending data goes away.
+            let _round = self.inner.upload_lock.lock().await;
+            lock(&self.inner.streams).remove(&stream);
+            lock(&self.inner.cache).remove(stream);
+            lock(&self.inner.unuploaded)
+                .by_position
+                .retain(|_, (s, _)| *s != stream);
+        }
+        self.inner.meta.delete_stream(stream).await?;
         Ok(())
     }
 

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+use tokio::sync::Notify;
+
 use crate::error::{Error, Result};
 use crate::types::{Batch, Epoch, Offset, StreamId};
 
@@ -28,6 +30,8 @@ struct Offsets {
     waiting: BTreeMap<Offset, Batch>,
     poisoned: Option<String>,
     closed: bool,
+    /// Appends whose offsets are handed out and whose outcome (durable or failed) is not known yet.
+    in_flight: usize,
 }
 
 #[derive(Debug)]
@@ -35,6 +39,8 @@ pub(crate) struct StreamState {
     pub stream: StreamId,
     pub epoch: Epoch,
     offsets: Mutex<Offsets>,
+    /// Woken whenever `in_flight` drops to zero.
+    settled: Notify,
 }
 
 impl StreamState {
@@ -49,7 +55,9 @@ impl StreamState {
                 waiting: BTreeMap::new(),
                 poisoned: None,
                 closed: false,
+                in_flight: 0,
             }),
+            settled: Notify::new(),
         }
     }
 
@@ -91,7 +99,31 @@ impl StreamState {
         }
         let base = o.next;
         o.next += Offset::from(count);
+        o.in_flight += 1;
         Ok((base, start(base)))
+    }
+
+    /// Records that one append handed out by [`reserve`](Self::reserve) has its outcome (durable or failed).
+    pub fn settle(&self) {
+        let mut o = self.lock();
+        o.in_flight = o.in_flight.saturating_sub(1);
+        if o.in_flight == 0 {
+            self.settled.notify_waiters();
+        }
+    }
+
+    /// Waits until every append handed out so far has its outcome. Called after [`close`](Self::close), so the
+    /// wait ends: nothing new starts.
+    pub async fn settled(&self) {
+        loop {
+            let notified = self.settled.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.lock().in_flight == 0 {
+                return;
+            }
+            notified.await;
+        }
     }
 
     /// Records a durable batch; returns the batches that became readable, in offset order.
@@ -175,5 +207,23 @@ mod tests {
         assert!(s.reserve(1, |_| ()).is_err());
         let s = StreamState::new(1, 1, 0, 0);
         assert!(s.reserve(0, |_| ()).is_err(), "an append holds records");
+    }
+
+    #[tokio::test]
+    async fn settled_waits_for_every_append_in_flight() {
+        let s = std::sync::Arc::new(StreamState::new(1, 1, 0, 0));
+        s.settled().await;
+        s.reserve(1, |_| ()).unwrap();
+        s.reserve(1, |_| ()).unwrap();
+        s.close();
+        let waiter = tokio::spawn({
+            let s = s.clone();
+            async move { s.settled().await }
+        });
+        s.settle();
+        tokio::task::yield_now().await;
+        assert!(!waiter.is_finished(), "one append is still in flight");
+        s.settle();
+        waiter.await.unwrap();
     }
 }

@@ -192,6 +192,133 @@ async fn a_stream_moves_to_another_node_with_every_record() {
     b.shutdown().await.unwrap();
 }
 
+#[tokio::test]
+async fn a_started_append_knows_its_base_offset_and_appends_land_in_start_order() {
+    for wal in ["file", "object"] {
+        let f = Fixture::new();
+        let e = f.open(1, wal).await;
+        let s = e.create_stream("patched-0").await.unwrap();
+        e.open_stream(s).await.unwrap();
+        let mut pending = Vec::new();
+        for i in 0..10u32 {
+            let count = 1 + i % 3;
+            let p = e
+                .start_append(s, count, |base| {
+                    Bytes::from(format!("batch at {base} of {count}").into_bytes())
+                })
+                .unwrap();
+            pending.push(p);
+        }
+        let bases: Vec<Offset> = pending.iter().map(|p| p.base_offset()).collect();
+        assert_eq!(bases, [0, 1, 3, 6, 7, 9, 12, 13, 15, 18], "{wal}");
+        // Awaited in reverse, and one handle dropped: every append still completes, in order.
+        let dropped = pending.remove(4);
+        drop(dropped);
+        for p in pending.into_iter().rev() {
+            let base = p.base_offset();
+            assert_eq!(p.durable().await.unwrap(), base, "{wal}");
+        }
+        let got = read_all(&e, s, 0).await;
+        assert_eq!(
+            got.len(),
+            10,
+            "{wal}: the dropped handle's append landed too"
+        );
+        for b in got {
+            let text = String::from_utf8(b.payload.to_vec()).unwrap();
+            assert_eq!(
+                text,
+                format!("batch at {} of {}", b.base_offset, b.count),
+                "{wal}"
+            );
+        }
+        e.shutdown().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn closing_a_stream_waits_for_its_appends_in_flight() {
+    let f = Fixture::new();
+    let mut config = f.config(1, "object");
+    // A slow object WAL keeps appends in flight while the close starts.
+    config.wal = WalKind::Object {
+        interval: Duration::from_millis(200),
+        max_bytes: 1 << 30,
+    };
+    let a = Engine::open(f.store.clone(), config).await.unwrap();
+    let s = a.create_stream("closing-0").await.unwrap();
+    a.open_stream(s).await.unwrap();
+    let pending: Vec<_> = (0..5)
+        .map(|i| {
+            a.start_append(s, 2, |_| Bytes::from(vec![i as u8; 10]))
+                .unwrap()
+        })
+        .collect();
+    a.close_stream(s).await.unwrap();
+    let mut acknowledged = 0;
+    for p in pending {
+        if p.durable().await.is_ok() {
+            acknowledged += 1;
+        }
+    }
+    assert_eq!(acknowledged, 5, "appends started before the close finish");
+    let b = f.open(2, "file").await;
+    let info = b.open_stream(s).await.unwrap();
+    assert_eq!(
+        info.confirmed, 10,
+        "every acknowledged record moved with the stream"
+    );
+    assert_eq!(read_all(&b, s, 0).await.len(), 5);
+    a.shutdown().await.unwrap();
+    b.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_deleted_stream_is_gone_and_the_others_keep_uploading() {
+    for wal in ["file", "object"] {
+        let f = Fixture::new();
+        let e = f.open(1, wal).await;
+        let gone = e.create_stream("gone-0").await.unwrap();
+        let kept = e.create_stream("kept-0").await.unwrap();
+        for s in [gone, kept] {
+            e.open_stream(s).await.unwrap();
+        }
+        append_some(&e, gone, 4, 0).await;
+        e.flush().await.unwrap();
+        append_some(&e, gone, 3, 12).await;
+        let want = append_some(&e, kept, 5, 0).await;
+        e.delete_stream(gone).await.unwrap();
+        e.flush().await.unwrap();
+        assert!(e.read(gone, 0, 100).await.is_err(), "{wal}");
+        assert!(
+            e.append(gone, 1, Bytes::from_static(b"x")).await.is_err(),
+            "{wal}"
+        );
+        assert_eq!(read_all(&e, kept, 0).await, want, "{wal}");
+        let (kept_end, unreferenced) = e
+            .meta()
+            .read(|st| {
+                (
+                    st.stream(kept).unwrap().end,
+                    st.unreferenced_objects(u64::MAX).len(),
+                )
+            })
+            .await;
+        assert_eq!(kept_end, 15, "{wal}: the other stream's data was committed");
+        assert_eq!(
+            unreferenced, 1,
+            "{wal}: the deleted stream's object is garbage"
+        );
+        let again = e.create_stream("gone-0").await.unwrap();
+        assert!(again > kept, "{wal}: a new stream under the old name");
+        e.shutdown().await.unwrap();
+        // A restart replays nothing of the deleted stream.
+        let e = f.open(1, wal).await;
+        assert!(e.read(gone, 0, 100).await.is_err(), "{wal}");
+        e.shutdown().await.unwrap();
+    }
+}
+
 /// A tiny deterministic generator, so a failing seed replays.
 struct Rng(u64);
 

@@ -376,6 +376,11 @@ impl MetaClient {
         }
     }
 
+    /// Deletes `stream`: its objects lose their references and are collected later.
+    pub async fn delete_stream(&self, stream: StreamId) -> Result<Seq> {
+        self.propose(MetaRecord::StreamDeleted { stream }).await
+    }
+
     /// Forgets an unreferenced object after it was deleted from the data store.
     pub async fn delete_object(&self, object: ObjectId) -> Result<Seq> {
         self.propose(MetaRecord::ObjectDeleted { object }).await

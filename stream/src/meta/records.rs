@@ -100,6 +100,17 @@ pub enum MetaRecord {
     },
     /// An unreferenced object was deleted from the data store and is forgotten.
     ObjectDeleted { object: ObjectId },
+    /// `stream` is gone: its objects lose their references, its name is free again, its id is never reused.
+    StreamDeleted { stream: StreamId },
+    /// Sets a named entry of an upper layer's registry (the broker keeps its topics here). The engine stores the
+    /// value as given and never interprets it; the writer decides the value against the state it read, and the
+    /// log's create-if-absent sequencing makes that decision atomic.
+    EntryPut {
+        key: String,
+        value: serde_json::Value,
+    },
+    /// Removes a named entry; `key` must exist.
+    EntryDeleted { key: String },
 }
 
 impl MetaRecord {
@@ -115,6 +126,9 @@ impl MetaRecord {
             MetaRecord::StreamTrimmed { .. } => "stream_trimmed",
             MetaRecord::ObjectsCompacted { .. } => "objects_compacted",
             MetaRecord::ObjectDeleted { .. } => "object_deleted",
+            MetaRecord::StreamDeleted { .. } => "stream_deleted",
+            MetaRecord::EntryPut { .. } => "entry_put",
+            MetaRecord::EntryDeleted { .. } => "entry_deleted",
         }
     }
 }

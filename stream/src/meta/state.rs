@@ -146,6 +146,9 @@ pub struct ClusterState {
     keys: BTreeSet<String>,
     max_stream: StreamId,
     max_object: ObjectId,
+    /// Upper layers' registry entries (`EntryPut`), by key.
+    #[serde(default)]
+    entries: BTreeMap<String, serde_json::Value>,
 }
 
 /// What a planned record will do, computed while validating so carrying it out cannot fail.
@@ -234,6 +237,25 @@ impl ClusterState {
             .filter(|(_, m)| m.unreferenced.is_some_and(|u| u.at_ms <= before_ms))
             .map(|(&o, m)| (o, m))
             .collect()
+    }
+
+    /// A registry entry's value.
+    pub fn entry(&self, key: &str) -> Option<&serde_json::Value> {
+        self.entries.get(key)
+    }
+
+    /// Registry entries whose keys start with `prefix`, in key order.
+    pub fn entries_under<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a serde_json::Value)> + 'a {
+        self.entries
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v))
     }
 
     pub fn next_stream_id(&self) -> StreamId {
@@ -368,6 +390,22 @@ impl ClusterState {
                 ))),
                 Some(_) => Ok(Plan::Simple),
             },
+            MetaRecord::StreamDeleted { stream } => {
+                self.stream_ref(*stream)?;
+                Ok(Plan::Simple)
+            }
+            MetaRecord::EntryPut { key, value: _ } => {
+                if key.is_empty() {
+                    return Err(invalid("a registry entry needs a key".into()));
+                }
+                Ok(Plan::Simple)
+            }
+            MetaRecord::EntryDeleted { key } => {
+                if !self.entries.contains_key(key) {
+                    return Err(invalid(format!("registry entry `{key}` does not exist")));
+                }
+                Ok(Plan::Simple)
+            }
         }
     }
 
@@ -704,6 +742,20 @@ impl ClusterState {
                 if let Some(o) = self.objects.remove(object) {
                     self.keys.remove(&o.key);
                 }
+            }
+            (MetaRecord::StreamDeleted { stream }, _) => {
+                if let Some(s) = self.streams.remove(stream) {
+                    self.names.remove(&s.name);
+                    for e in s.index {
+                        self.unref(e.object, at);
+                    }
+                }
+            }
+            (MetaRecord::EntryPut { key, value }, _) => {
+                self.entries.insert(key.clone(), value.clone());
+            }
+            (MetaRecord::EntryDeleted { key }, _) => {
+                self.entries.remove(key);
             }
             // plan() pairs each record with its own plan kind.
             (MetaRecord::StreamTrimmed { .. } | MetaRecord::ObjectsCompacted { .. }, _) => {}

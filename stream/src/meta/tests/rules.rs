@@ -636,3 +636,84 @@ fn applying_is_deterministic_and_survives_serialization() {
     assert_eq!(back, a);
     back.check_invariants().unwrap();
 }
+
+#[test]
+fn a_deleted_stream_frees_its_name_and_objects_and_takes_no_more_records() {
+    let mut log = Log::cluster();
+    log.ok(commit(1, vec![range(1, 0, 10), range(2, 0, 5)], 1, 1, 1));
+    log.ok(commit(2, vec![range(1, 10, 20)], 1, 1, 1));
+    log.ok(MetaRecord::StreamDeleted { stream: 1 });
+    assert!(log.state.stream(1).is_none());
+    assert_eq!(log.state.stream_id("a"), None);
+    // Object 2 held only stream 1; object 1 still holds stream 2.
+    let unreferenced: Vec<u64> = log
+        .state
+        .unreferenced_objects(u64::MAX)
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(unreferenced, vec![2]);
+    assert_eq!(log.state.object(1).unwrap().refs, 1);
+    assert!(
+        log.invalid(commit(3, vec![range(1, 20, 30)], 1, 1, 1))
+            .contains("does not exist")
+    );
+    log.invalid(MetaRecord::StreamDeleted { stream: 1 });
+    // The name is free again, under a new id.
+    log.ok(MetaRecord::StreamCreated {
+        stream: 3,
+        name: "a".into(),
+        start: 0,
+    });
+    log.invalid(MetaRecord::StreamCreated {
+        stream: 1,
+        name: "c".into(),
+        start: 0,
+    });
+}
+
+#[test]
+fn registry_entries_are_stored_as_given_and_listed_by_prefix() {
+    let mut log = Log::new();
+    let value = serde_json::json!({"partitions": 3, "configs": {"retention.ms": "1000"}});
+    log.ok(MetaRecord::EntryPut {
+        key: "kafka/topics/orders".into(),
+        value: value.clone(),
+    });
+    log.ok(MetaRecord::EntryPut {
+        key: "kafka/topics/payments".into(),
+        value: serde_json::json!({"partitions": 1}),
+    });
+    log.ok(MetaRecord::EntryPut {
+        key: "kafka/topicz".into(),
+        value: serde_json::json!(null),
+    });
+    assert_eq!(log.state.entry("kafka/topics/orders"), Some(&value));
+    let keys: Vec<&str> = log
+        .state
+        .entries_under("kafka/topics/")
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(keys, ["kafka/topics/orders", "kafka/topics/payments"]);
+    log.ok(MetaRecord::EntryDeleted {
+        key: "kafka/topics/orders".into(),
+    });
+    assert!(
+        log.invalid(MetaRecord::EntryDeleted {
+            key: "kafka/topics/orders".into(),
+        })
+        .contains("does not exist")
+    );
+    log.invalid(MetaRecord::EntryPut {
+        key: String::new(),
+        value: serde_json::json!(1),
+    });
+    // Entries survive a snapshot's round trip through JSON, and a snapshot written before entries existed loads.
+    let json = serde_json::to_value(&log.state).unwrap();
+    let back: crate::meta::ClusterState = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, log.state);
+    let mut old = json;
+    old.as_object_mut().unwrap().remove("entries");
+    let back: crate::meta::ClusterState = serde_json::from_value(old).unwrap();
+    assert!(back.entry("kafka/topics/payments").is_none());
+}

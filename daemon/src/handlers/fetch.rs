@@ -1,0 +1,340 @@
+//! Fetch: whole record batches from the offset asked for, with Kafka's byte limits and long polling.
+//!
+//! - Limits: the response holds at most `max_bytes`, each partition at most `partition_max_bytes`, except that the
+//!   first partition with data returns at least one whole batch, however large, so a consumer always progresses.
+//! - An offset inside a batch returns that batch whole; the consumer skips the records before its offset.
+//! - Long poll: while fewer than `min_bytes` are ready and no partition has an error, the fetch waits for the next
+//!   durable append (any partition) or `max_wait_ms`, then reads again.
+//! - Offsets outside `[log start, high watermark]` are OFFSET_OUT_OF_RANGE; the consumer resets per its policy.
+//! - Fetch sessions are declined: every answer carries session id 0, so clients send full fetches.
+
+use std::time::Duration;
+
+use automq_protocol::kafka_protocol::error::ResponseError;
+use automq_protocol::kafka_protocol::messages::fetch_response::{
+    FetchableTopicResponse, PartitionData,
+};
+use automq_protocol::kafka_protocol::messages::{FetchRequest, FetchResponse};
+use bytes::{Bytes, BytesMut};
+
+use crate::broker::Broker;
+use crate::topics::PartitionError;
+
+pub async fn handle(broker: &Broker, version: i16, req: &FetchRequest) -> FetchResponse {
+    if version >= 7 && req.session_id != 0 {
+        return FetchResponse::default()
+            .with_error_code(ResponseError::FetchSessionIdNotFound.code());
+    }
+    if version >= 7 && !matches!(req.session_epoch, -1 | 0) {
+        return FetchResponse::default()
+            .with_error_code(ResponseError::InvalidFetchSessionEpoch.code());
+    }
+    let deadline = tokio::time::Instant::now()
+        + Duration::from_millis(u64::try_from(req.max_wait_ms).unwrap_or(0));
+    let min_bytes = usize::try_from(req.min_bytes).unwrap_or(0);
+    loop {
+        // Subscribe before reading, so an append that lands during the read wakes the wait below.
+        let mut appended = broker.topics.appended();
+        let (resp, bytes, errors) = fetch_once(broker, version, req).await;
+        if bytes >= min_bytes || errors || tokio::time::Instant::now() >= deadline {
+            return resp;
+        }
+        tokio::select! {
+            changed = appended.changed() => if changed.is_err() { return resp },
+            _ = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+}
+
+/// One pass over every partition asked for: the response, its record bytes, and whether any partition failed.
+async fn fetch_once(
+    broker: &Broker,
+    version: i16,
+    req: &FetchRequest,
+) -> (FetchResponse, usize, bool) {
+    let max_bytes = if version >= 3 {
+        usize::try_from(req.max_bytes).unwrap_or(0)
+    } else {
+        usize::MAX
+    };
+    let mut total = 0usize;
+    let mut errors = false;
+    let mut topics = Vec::with_capacity(req.topics.len());
+    for t in &req.topics {
+        let topic = if version >= 13 {
+            broker.topics.by_id(t.topic_id)
+        } else {
+            broker.topics.by_name(t.topic.as_str())
+        };
+        let mut partitions = Vec::with_capacity(t.partitions.len());
+        for p in &t.partitions {
+            let result = match &topic {
+                None if version >= 13 => Err(PartitionError::new(
+                    ResponseError::UnknownTopicId,
+                    format!("no topic has id {}", t.topic_id),
+                )),
+                None => Err(PartitionError::new(
+                    ResponseError::UnknownTopicOrPartition,
+                    format!("topic `{}` does not exist", t.topic.as_str()),
+                )),
+                Some(topic) => {
+                    let room = max_bytes.saturating_sub(total);
+                    let limit = usize::try_from(p.partition_max_bytes)
+                        .unwrap_or(0)
+                        .min(room);
+                    read(
+                        broker,
+                        topic,
+                        p.partition,
+                        p.current_leader_epoch,
+                        p.fetch_offset,
+                        limit,
+                        total == 0,
+                    )
+                    .await
+                }
+            };
+            partitions.push(match result {
+                Ok((records, start, hw)) => {
+                    total += records.len();
+                    PartitionData::default()
+                        .with_partition_index(p.partition)
+                        .with_high_watermark(hw)
+                        .with_last_stable_offset(hw)
+                        .with_log_start_offset(start)
+                        .with_records(Some(records))
+                }
+                Err(e) => {
+                    errors = true;
+                    PartitionData::default()
+                        .with_partition_index(p.partition)
+                        .with_error_code(e.code.code())
+                        .with_high_watermark(-1)
+                        .with_last_stable_offset(-1)
+                        .with_log_start_offset(-1)
+                        .with_records(Some(Bytes::new()))
+                }
+            });
+        }
+        topics.push(
+            FetchableTopicResponse::default()
+                .with_topic(t.topic.clone())
+                .with_topic_id(t.topic_id)
+                .with_partitions(partitions),
+        );
+    }
+    (
+        FetchResponse::default().with_responses(topics),
+        total,
+        errors,
+    )
+}
+
+/// The batches of one partition from `offset`, with its log start offset and high watermark.
+async fn read(
+    broker: &Broker,
+    topic: &crate::topics::Topic,
+    index: i32,
+    current_leader_epoch: i32,
+    offset: i64,
+    limit: usize,
+    first_with_data: bool,
+) -> Result<(Bytes, i64, i64), PartitionError> {
+    let p = broker.topics.partition(topic, index).await?;
+    if current_leader_epoch >= 0 && current_leader_epoch != p.leader_epoch {
+        let code = if current_leader_epoch < p.leader_epoch {
+            ResponseError::FencedLeaderEpoch
+        } else {
+            ResponseError::UnknownLeaderEpoch
+        };
+        return Err(PartitionError::new(
+            code,
+            format!(
+                "leader epoch {current_leader_epoch} asked, {} current",
+                p.leader_epoch
+            ),
+        ));
+    }
+    let (start, hw) = p.offsets();
+    if offset == hw {
+        return Ok((Bytes::new(), start, hw));
+    }
+    let batches = p.read(offset, limit, first_with_data).await?;
+    let (start, hw) = p.offsets();
+    let records = match batches.len() {
+        0 => Bytes::new(),
+        1 => batches.into_iter().next().unwrap_or_default(),
+        _ => {
+            let mut out = BytesMut::with_capacity(batches.iter().map(Bytes::len).sum());
+            for b in &batches {
+                out.extend_from_slice(b);
+            }
+            out.freeze()
+        }
+    };
+    Ok((records, start, hw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::broker::testing;
+    use crate::topics::batch::tests::producer_batch;
+    use automq_protocol::kafka_protocol::messages::TopicName;
+    use automq_protocol::kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+    use automq_protocol::kafka_protocol::protocol::StrBytes;
+    use automq_protocol::kafka_protocol::records::Compression;
+    use std::sync::Arc;
+
+    fn fetch(
+        topic: &str,
+        parts: &[(i32, i64, i32)],
+        max_bytes: i32,
+        min_bytes: i32,
+        wait: i32,
+    ) -> FetchRequest {
+        FetchRequest::default()
+            .with_max_wait_ms(wait)
+            .with_min_bytes(min_bytes)
+            .with_max_bytes(max_bytes)
+            .with_session_epoch(-1)
+            .with_topics(vec![
+                FetchTopic::default()
+                    .with_topic(TopicName(StrBytes::from_string(topic.into())))
+                    .with_partitions(
+                        parts
+                            .iter()
+                            .map(|(p, offset, max)| {
+                                FetchPartition::default()
+                                    .with_partition(*p)
+                                    .with_fetch_offset(*offset)
+                                    .with_partition_max_bytes(*max)
+                                    .with_current_leader_epoch(-1)
+                            })
+                            .collect(),
+                    ),
+            ])
+    }
+
+    /// Appends `n` batches of 3 records to each partition; returns one batch's size.
+    async fn fill(b: &Broker, topic: &str, partitions: i32, n: usize) -> usize {
+        let t = b.topics.by_name(topic).unwrap();
+        let mut size = 0;
+        for p in 0..partitions {
+            let part = b.topics.partition(&t, p).await.unwrap();
+            for _ in 0..n {
+                let batch = producer_batch(3, 0, Compression::None);
+                size = batch.len();
+                let crate::topics::Appended::New { pending, .. } =
+                    part.append(&batch, &t.config, 0).unwrap()
+                else {
+                    panic!("new")
+                };
+                part.durable(pending).await.unwrap();
+            }
+        }
+        size
+    }
+
+    fn records(resp: &FetchResponse, p: usize) -> &Bytes {
+        resp.responses[0].partitions[p].records.as_ref().unwrap()
+    }
+
+    #[tokio::test]
+    async fn limits_hold_except_for_one_whole_batch_at_the_front() {
+        let b = testing::broker().await;
+        b.topics
+            .create("t", Some(2), Default::default(), false)
+            .await
+            .unwrap();
+        let size = fill(&b, "t", 2, 4).await;
+        // Room for two batches per partition, and everything in the response.
+        let resp = handle(
+            &b,
+            12,
+            &fetch(
+                "t",
+                &[(0, 0, 2 * size as i32), (1, 0, 2 * size as i32)],
+                1 << 20,
+                1,
+                0,
+            ),
+        )
+        .await;
+        assert_eq!(records(&resp, 0).len(), 2 * size);
+        assert_eq!(records(&resp, 1).len(), 2 * size);
+        assert_eq!(resp.responses[0].partitions[0].high_watermark, 12);
+        // A response limit of one byte: the first partition still gets one whole batch, the second nothing.
+        let resp = handle(
+            &b,
+            12,
+            &fetch("t", &[(0, 0, 1 << 20), (1, 0, 1 << 20)], 1, 1, 0),
+        )
+        .await;
+        assert_eq!(records(&resp, 0).len(), size);
+        assert!(records(&resp, 1).is_empty());
+        // From inside a batch: that batch, whole.
+        let resp = handle(&b, 12, &fetch("t", &[(0, 4, size as i32)], 1 << 20, 1, 0)).await;
+        let h = crate::topics::batch::stored_header(records(&resp, 0)).unwrap();
+        assert_eq!(h.base_offset, 3);
+    }
+
+    #[tokio::test]
+    async fn out_of_range_offsets_and_stale_epochs_are_refused() {
+        let b = testing::broker().await;
+        b.topics
+            .create("t", Some(1), Default::default(), false)
+            .await
+            .unwrap();
+        fill(&b, "t", 1, 2).await;
+        let resp = handle(&b, 12, &fetch("t", &[(0, 7, 1 << 20)], 1 << 20, 1, 0)).await;
+        assert_eq!(
+            resp.responses[0].partitions[0].error_code,
+            ResponseError::OffsetOutOfRange.code()
+        );
+        let resp = handle(&b, 12, &fetch("t", &[(0, 6, 1 << 20)], 1 << 20, 1, 0)).await;
+        assert_eq!(
+            resp.responses[0].partitions[0].error_code, 0,
+            "the end is in range"
+        );
+        assert!(records(&resp, 0).is_empty());
+        let mut stale = fetch("t", &[(0, 0, 1 << 20)], 1 << 20, 1, 0);
+        stale.topics[0].partitions[0].current_leader_epoch = 0;
+        let resp = handle(&b, 12, &stale).await;
+        assert_eq!(
+            resp.responses[0].partitions[0].error_code,
+            ResponseError::FencedLeaderEpoch.code()
+        );
+        let resp = handle(&b, 12, &fetch("nope", &[(0, 0, 1 << 20)], 1 << 20, 1, 0)).await;
+        assert_eq!(
+            resp.responses[0].partitions[0].error_code,
+            ResponseError::UnknownTopicOrPartition.code()
+        );
+        let mut session = fetch("t", &[(0, 0, 1 << 20)], 1 << 20, 1, 0);
+        session.session_id = 12;
+        assert_eq!(
+            handle(&b, 12, &session).await.error_code,
+            ResponseError::FetchSessionIdNotFound.code()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_long_poll_returns_as_soon_as_data_arrives() {
+        let b = Arc::new(testing::broker().await);
+        b.topics
+            .create("t", Some(1), Default::default(), false)
+            .await
+            .unwrap();
+        let t = b.topics.by_name("t").unwrap();
+        b.topics.partition(&t, 0).await.unwrap();
+        let waiting = tokio::spawn({
+            let b = b.clone();
+            // A minute's wait: the test finishes only if the append ends it.
+            async move { handle(&b, 12, &fetch("t", &[(0, 0, 1 << 20)], 1 << 20, 1, 60_000)).await }
+        });
+        tokio::task::yield_now().await;
+        fill(&b, "t", 1, 1).await;
+        let resp = waiting.await.unwrap();
+        assert!(!records(&resp, 0).is_empty());
+    }
+}

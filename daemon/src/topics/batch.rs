@@ -1,0 +1,642 @@
+//! Kafka record batches (magic 2) as a producer sends them: checked, then stored as sent.
+//!
+//! The broker never re-encodes records. It checks a batch's frame, checksum, record count, offsets and
+//! timestamps (walking the records, decompressed when the batch is compressed, without keeping them), then patches
+//! header fields in place: the base offset and the partition leader epoch (outside the checksum), and, for a topic
+//! with `message.timestamp.type=LogAppendTime` or a batch whose stated maximum timestamp is wrong, the attributes
+//! and maximum timestamp (inside it, so the checksum is recomputed).
+//!
+//! Layout (big-endian): base offset i64 @0, batch length i32 @8 (bytes after this field), partition leader epoch
+//! i32 @12, magic i8 @16, crc u32 @17 (CRC-32C of bytes 21..), attributes i16 @21, last offset delta i32 @23, base
+//! timestamp i64 @27, max timestamp i64 @35, producer id i64 @43, producer epoch i16 @51, base sequence i32 @53,
+//! record count i32 @57, records @61.
+
+use automq_protocol::kafka_protocol::error::ResponseError;
+use bytes::Bytes;
+
+/// Bytes before the records.
+pub const HEADER_LEN: usize = 61;
+/// Bytes before the batch length field counts (Kafka's LOG_OVERHEAD).
+const LOG_OVERHEAD: usize = 12;
+const CRC_START: usize = 21;
+
+const ATTR_COMPRESSION: i16 = 0x07;
+const ATTR_LOG_APPEND_TIME: i16 = 0x08;
+const ATTR_TRANSACTIONAL: i16 = 0x10;
+const ATTR_CONTROL: i16 = 0x20;
+
+/// No producer id: the batch is not from an idempotent producer.
+pub const NO_PRODUCER_ID: i64 = -1;
+
+/// Why a batch is refused, each with the Kafka error code a producer understands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    /// Damaged in transit or by the client: a bad checksum or a frame that does not add up.
+    #[error("corrupt record batch: {0}")]
+    Corrupt(String),
+    /// Well framed but breaking a rule (a count that does not match the records, several batches, a control
+    /// batch from a client).
+    #[error("invalid record batch: {0}")]
+    Invalid(String),
+    #[error("record batch of {size} bytes exceeds max.message.bytes {max}")]
+    TooLarge { size: usize, max: usize },
+    #[error("record timestamp {timestamp} is out of range: {why}")]
+    Timestamp { timestamp: i64, why: String },
+}
+
+impl BatchError {
+    pub fn code(&self) -> ResponseError {
+        match self {
+            BatchError::Corrupt(_) => ResponseError::CorruptMessage,
+            BatchError::Invalid(_) => ResponseError::InvalidRecord,
+            BatchError::TooLarge { .. } => ResponseError::MessageTooLarge,
+            BatchError::Timestamp { .. } => ResponseError::InvalidTimestamp,
+        }
+    }
+}
+
+/// The compression codec named by a batch's attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    None,
+    Gzip,
+    Snappy,
+    Lz4,
+    Zstd,
+}
+
+/// What a checked batch says about itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchInfo {
+    /// The whole batch, header included.
+    pub size: usize,
+    pub count: u32,
+    pub codec: Codec,
+    pub log_append_time: bool,
+    pub transactional: bool,
+    pub control: bool,
+    pub base_timestamp: i64,
+    /// The largest record timestamp, as found in the records.
+    pub max_timestamp: i64,
+    /// The smallest record timestamp.
+    pub min_timestamp: i64,
+    /// The offset delta of the first record holding `max_timestamp`.
+    pub max_timestamp_delta: u32,
+    /// What the header claims as the maximum timestamp.
+    pub stated_max_timestamp: i64,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+}
+
+impl BatchInfo {
+    /// The sequence number of the batch's last record (sequences wrap at `i32::MAX`).
+    pub fn last_sequence(&self) -> i32 {
+        let last = i64::from(self.base_sequence) + i64::from(self.count) - 1;
+        if last > i64::from(i32::MAX) {
+            (last - i64::from(i32::MAX) - 1) as i32
+        } else {
+            last as i32
+        }
+    }
+}
+
+fn be_i16(b: &[u8], at: usize) -> i16 {
+    i16::from_be_bytes([b[at], b[at + 1]])
+}
+fn be_i32(b: &[u8], at: usize) -> i32 {
+    i32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+fn be_i64(b: &[u8], at: usize) -> i64 {
+    let mut x = [0u8; 8];
+    x.copy_from_slice(&b[at..at + 8]);
+    i64::from_be_bytes(x)
+}
+
+/// Checks that `records` (a produce request's records for one partition) is exactly one valid magic-2 batch of
+/// at most `max_size` bytes, and returns what it says. Never panics on any input.
+pub fn check(records: &[u8], max_size: usize) -> Result<BatchInfo, BatchError> {
+    if records.len() < HEADER_LEN {
+        return Err(BatchError::Corrupt(format!(
+            "{} bytes, shorter than the {HEADER_LEN}-byte batch header",
+            records.len()
+        )));
+    }
+    let magic = records[16] as i8;
+    if magic != 2 {
+        return Err(BatchError::Invalid(format!(
+            "magic {magic}: produce requests must carry record batches with magic 2"
+        )));
+    }
+    let length = be_i32(records, 8);
+    let size = usize::try_from(length)
+        .ok()
+        .and_then(|l| l.checked_add(LOG_OVERHEAD))
+        .filter(|s| *s >= HEADER_LEN)
+        .ok_or_else(|| BatchError::Corrupt(format!("batch length {length} is impossible")))?;
+    if size > records.len() {
+        return Err(BatchError::Corrupt(format!(
+            "batch claims {size} bytes but only {} arrived",
+            records.len()
+        )));
+    }
+    if size < records.len() {
+        return Err(BatchError::Invalid(format!(
+            "{} bytes follow the first batch: a produce request carries exactly one batch per partition",
+            records.len() - size
+        )));
+    }
+    if size > max_size {
+        return Err(BatchError::TooLarge {
+            size,
+            max: max_size,
+        });
+    }
+    let stated_crc = u32::from_be_bytes([records[17], records[18], records[19], records[20]]);
+    let crc = crc32c::crc32c(&records[CRC_START..]);
+    if crc != stated_crc {
+        return Err(BatchError::Corrupt(format!(
+            "checksum {crc:#010x} does not match the stated {stated_crc:#010x}"
+        )));
+    }
+    let attributes = be_i16(records, 21);
+    let codec = match attributes & ATTR_COMPRESSION {
+        0 => Codec::None,
+        1 => Codec::Gzip,
+        2 => Codec::Snappy,
+        3 => Codec::Lz4,
+        4 => Codec::Zstd,
+        other => {
+            return Err(BatchError::Corrupt(format!(
+                "unknown compression codec {other}"
+            )));
+        }
+    };
+    let last_offset_delta = be_i32(records, 23);
+    let count = be_i32(records, 57);
+    if count <= 0 {
+        return Err(BatchError::Invalid(format!(
+            "record count {count}: a batch holds at least one record"
+        )));
+    }
+    if i64::from(last_offset_delta) + 1 != i64::from(count) {
+        return Err(BatchError::Invalid(format!(
+            "record count {count} does not match the last offset delta {last_offset_delta}"
+        )));
+    }
+    let base_timestamp = be_i64(records, 27);
+    let section = &records[HEADER_LEN..];
+    let walked = match codec {
+        Codec::None => walk(section, count as u32, base_timestamp)?,
+        _ => {
+            let plain = decompress(codec, section)?;
+            walk(&plain, count as u32, base_timestamp)?
+        }
+    };
+    Ok(BatchInfo {
+        size,
+        count: count as u32,
+        codec,
+        log_append_time: attributes & ATTR_LOG_APPEND_TIME != 0,
+        transactional: attributes & ATTR_TRANSACTIONAL != 0,
+        control: attributes & ATTR_CONTROL != 0,
+        base_timestamp,
+        max_timestamp: walked.max_timestamp,
+        min_timestamp: walked.min_timestamp,
+        max_timestamp_delta: walked.max_timestamp_delta,
+        stated_max_timestamp: be_i64(records, 35),
+        producer_id: be_i64(records, 43),
+        producer_epoch: be_i16(records, 51),
+        base_sequence: be_i32(records, 53),
+    })
+}
+
+/// What walking the records found.
+struct Walked {
+    max_timestamp: i64,
+    min_timestamp: i64,
+    max_timestamp_delta: u32,
+}
+
+/// Walks `count` records, which must fill `data` exactly, with offset deltas 0, 1, 2, …
+fn walk(data: &[u8], count: u32, base_timestamp: i64) -> Result<Walked, BatchError> {
+    let mut r = Reader { data, at: 0 };
+    let mut w = Walked {
+        max_timestamp: i64::MIN,
+        min_timestamp: i64::MAX,
+        max_timestamp_delta: 0,
+    };
+    for i in 0..count {
+        let bad = |what: &str| {
+            BatchError::Invalid(format!(
+                "record {i} of {count}: {what} (the record count does not match the records)"
+            ))
+        };
+        let len = r.varint().ok_or_else(|| bad("no length"))?;
+        let len = usize::try_from(len).map_err(|_| bad("negative length"))?;
+        let end = r.at.checked_add(len).filter(|e| *e <= data.len());
+        let end = end.ok_or_else(|| bad("runs past the end of the batch"))?;
+        let mut rec = Reader {
+            data: &data[..end],
+            at: r.at,
+        };
+        rec.bytes(1).ok_or_else(|| bad("no attributes"))?;
+        let ts_delta = rec.varlong().ok_or_else(|| bad("no timestamp"))?;
+        let offset_delta = rec.varint().ok_or_else(|| bad("no offset delta"))?;
+        if i64::from(offset_delta) != i64::from(i) {
+            return Err(BatchError::Invalid(format!(
+                "record {i} has offset delta {offset_delta}; a producer numbers records 0, 1, 2, …"
+            )));
+        }
+        rec.sized().ok_or_else(|| bad("bad key"))?;
+        rec.sized().ok_or_else(|| bad("bad value"))?;
+        let headers = rec.varint().ok_or_else(|| bad("no header count"))?;
+        if headers < 0 {
+            return Err(bad("negative header count"));
+        }
+        for _ in 0..headers {
+            let key = rec.varint().ok_or_else(|| bad("bad header key"))?;
+            let key = usize::try_from(key).map_err(|_| bad("null header key"))?;
+            rec.bytes(key).ok_or_else(|| bad("bad header key"))?;
+            rec.sized().ok_or_else(|| bad("bad header value"))?;
+        }
+        if rec.at != end {
+            return Err(bad("its length does not match its fields"));
+        }
+        r.at = end;
+        let ts = base_timestamp.saturating_add(ts_delta);
+        if ts > w.max_timestamp {
+            w.max_timestamp = ts;
+            w.max_timestamp_delta = i;
+        }
+        w.min_timestamp = w.min_timestamp.min(ts);
+    }
+    if r.at != data.len() {
+        return Err(BatchError::Invalid(format!(
+            "{} bytes left after {count} records (the record count does not match the records)",
+            data.len() - r.at
+        )));
+    }
+    Ok(w)
+}
+
+/// A bounds-checked reader of Kafka's zigzag varints.
+struct Reader<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn varlong(&mut self) -> Option<i64> {
+        let mut raw: u64 = 0;
+        for shift in (0..70).step_by(7) {
+            let b = *self.data.get(self.at)?;
+            self.at += 1;
+            if shift == 63 && b > 1 {
+                return None;
+            }
+            raw |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some((raw >> 1) as i64 ^ -((raw & 1) as i64));
+            }
+        }
+        None
+    }
+
+    fn varint(&mut self) -> Option<i32> {
+        let v = self.varlong()?;
+        i32::try_from(v).ok()
+    }
+
+    fn bytes(&mut self, n: usize) -> Option<&[u8]> {
+        let end = self.at.checked_add(n).filter(|e| *e <= self.data.len())?;
+        let out = &self.data[self.at..end];
+        self.at = end;
+        Some(out)
+    }
+
+    /// A length-prefixed field; -1 is null.
+    fn sized(&mut self) -> Option<()> {
+        match self.varint()? {
+            -1 => Some(()),
+            n if n >= 0 => self.bytes(n as usize).map(|_| ()),
+            _ => None,
+        }
+    }
+}
+
+fn decompress(codec: Codec, data: &[u8]) -> Result<Bytes, BatchError> {
+    use automq_protocol::kafka_protocol::compression::{Decompressor, Gzip, Lz4, Snappy, Zstd};
+    let take = |b: &mut Bytes| Ok(std::mem::take(b));
+    let run = || -> anyhow::Result<Bytes> {
+        let mut input = data;
+        match codec {
+            Codec::None => Ok(Bytes::copy_from_slice(data)),
+            Codec::Gzip => Gzip::decompress(&mut input, take),
+            Codec::Snappy => Snappy::decompress(&mut input, take),
+            Codec::Lz4 => Lz4::decompress(&mut input, take),
+            Codec::Zstd => Zstd::decompress(&mut input, take),
+        }
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+        Ok(Ok(b)) => Ok(b),
+        Ok(Err(e)) => Err(BatchError::Corrupt(format!(
+            "records do not decompress as {codec:?}: {e:#}"
+        ))),
+        Err(_) => Err(BatchError::Corrupt(format!(
+            "records do not decompress as {codec:?}"
+        ))),
+    }
+}
+
+/// Writes the broker's fields into a checked batch: its base offset and the partition leader epoch. Neither is
+/// covered by the checksum.
+pub fn stamp(batch: &mut [u8], base_offset: i64, leader_epoch: i32) {
+    batch[0..8].copy_from_slice(&base_offset.to_be_bytes());
+    batch[12..16].copy_from_slice(&leader_epoch.to_be_bytes());
+}
+
+/// Sets the timestamp type and the maximum timestamp (LogAppendTime, or a corrected CreateTime maximum) and
+/// recomputes the checksum.
+pub fn set_max_timestamp(batch: &mut [u8], log_append_time: bool, timestamp: i64) {
+    let mut attributes = be_i16(batch, 21);
+    if log_append_time {
+        attributes |= ATTR_LOG_APPEND_TIME;
+    } else {
+        attributes &= !ATTR_LOG_APPEND_TIME;
+    }
+    batch[21..23].copy_from_slice(&attributes.to_be_bytes());
+    batch[35..43].copy_from_slice(&timestamp.to_be_bytes());
+    let crc = crc32c::crc32c(&batch[CRC_START..]);
+    batch[17..21].copy_from_slice(&crc.to_be_bytes());
+}
+
+/// The header fields a reader needs of a stored batch (written by this broker, so already checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoredHeader {
+    pub base_offset: i64,
+    pub leader_epoch: i32,
+    pub last_offset_delta: i32,
+    pub base_timestamp: i64,
+    pub max_timestamp: i64,
+    pub log_append_time: bool,
+    pub codec_none: bool,
+}
+
+pub fn stored_header(batch: &[u8]) -> Option<StoredHeader> {
+    if batch.len() < HEADER_LEN {
+        return None;
+    }
+    Some(StoredHeader {
+        base_offset: be_i64(batch, 0),
+        leader_epoch: be_i32(batch, 12),
+        last_offset_delta: be_i32(batch, 23),
+        base_timestamp: be_i64(batch, 27),
+        max_timestamp: be_i64(batch, 35),
+        log_append_time: be_i16(batch, 21) & ATTR_LOG_APPEND_TIME != 0,
+        codec_none: be_i16(batch, 21) & ATTR_COMPRESSION == 0,
+    })
+}
+
+/// The timestamp of each record of a stored batch, in offset order (for lookups by time). A LogAppendTime batch
+/// gives every record the batch's maximum timestamp.
+pub fn record_timestamps(batch: &[u8]) -> Option<Vec<i64>> {
+    let h = stored_header(batch)?;
+    let count = u32::try_from(h.last_offset_delta).ok()? + 1;
+    if h.log_append_time {
+        return Some(vec![h.max_timestamp; count as usize]);
+    }
+    let codec = match be_i16(batch, 21) & ATTR_COMPRESSION {
+        0 => Codec::None,
+        1 => Codec::Gzip,
+        2 => Codec::Snappy,
+        3 => Codec::Lz4,
+        4 => Codec::Zstd,
+        _ => return None,
+    };
+    let plain = match codec {
+        Codec::None => Bytes::copy_from_slice(&batch[HEADER_LEN..]),
+        _ => decompress(codec, &batch[HEADER_LEN..]).ok()?,
+    };
+    let mut r = Reader {
+        data: &plain,
+        at: 0,
+    };
+    let mut out = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let len = usize::try_from(r.varint()?).ok()?;
+        let end = r.at.checked_add(len)?;
+        r.bytes(1)?;
+        out.push(h.base_timestamp.saturating_add(r.varlong()?));
+        r.at = end;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use automq_protocol::kafka_protocol::protocol::StrBytes;
+    use automq_protocol::kafka_protocol::records::{
+        Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+    };
+    use bytes::BytesMut;
+
+    /// A batch as a producer would send it: `n` records with values `v0`, `v1`, …, timestamps from `ts`.
+    pub(crate) fn producer_batch(n: usize, ts: i64, compression: Compression) -> BytesMut {
+        producer_batch_from(n, ts, compression, -1, -1, -1)
+    }
+
+    pub(crate) fn producer_batch_from(
+        n: usize,
+        ts: i64,
+        compression: Compression,
+        producer_id: i64,
+        producer_epoch: i16,
+        base_sequence: i32,
+    ) -> BytesMut {
+        let records: Vec<Record> = (0..n)
+            .map(|i| Record {
+                transactional: false,
+                control: false,
+                delete_horizon: false,
+                partition_leader_epoch: -1,
+                producer_id,
+                producer_epoch,
+                timestamp_type: TimestampType::Creation,
+                offset: i as i64,
+                // The encoder keeps records in one batch while offset minus sequence stays the same; without a
+                // producer id the batch's base sequence must come out as -1.
+                sequence: if base_sequence < 0 {
+                    i as i32 - 1
+                } else {
+                    base_sequence.wrapping_add(i as i32)
+                },
+                timestamp: ts + i as i64,
+                key: Some(Bytes::from(format!("k{i}"))),
+                value: Some(Bytes::from(format!("v{i}"))),
+                headers: [(
+                    StrBytes::from_static_str("h"),
+                    Some(Bytes::from_static(b"x")),
+                )]
+                .into_iter()
+                .collect(),
+            })
+            .collect();
+        let mut buf = BytesMut::new();
+        RecordBatchEncoder::encode(
+            &mut buf,
+            &records,
+            &RecordEncodeOptions {
+                version: 2,
+                compression,
+            },
+        )
+        .unwrap();
+        buf
+    }
+
+    fn set_i32(b: &mut [u8], at: usize, v: i32) {
+        b[at..at + 4].copy_from_slice(&v.to_be_bytes());
+    }
+
+    fn fix_crc(b: &mut [u8]) {
+        let crc = crc32c::crc32c(&b[CRC_START..]);
+        b[17..21].copy_from_slice(&crc.to_be_bytes());
+    }
+
+    #[test]
+    fn a_producer_batch_passes_with_every_codec() {
+        for c in [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Snappy,
+            Compression::Lz4,
+            Compression::Zstd,
+        ] {
+            let b = producer_batch(5, 1_000, c);
+            let info = check(&b, 1 << 20).unwrap_or_else(|e| panic!("{c:?}: {e}"));
+            assert_eq!(info.count, 5, "{c:?}");
+            assert_eq!(info.size, b.len());
+            assert_eq!((info.min_timestamp, info.max_timestamp), (1_000, 1_004));
+            assert_eq!(info.max_timestamp_delta, 4);
+            assert!(!info.log_append_time && !info.control && !info.transactional);
+            assert_eq!(
+                record_timestamps(&b).unwrap(),
+                [1_000, 1_001, 1_002, 1_003, 1_004]
+            );
+        }
+    }
+
+    #[test]
+    fn a_flipped_bit_is_a_corrupt_message() {
+        let b = producer_batch(3, 0, Compression::None);
+        for at in [21, 30, 61, b.len() - 1] {
+            let mut bad = b.clone();
+            bad[at] ^= 0x10;
+            let e = check(&bad, 1 << 20).unwrap_err();
+            assert_eq!(e.code(), ResponseError::CorruptMessage, "byte {at}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_lying_record_count_is_an_invalid_record() {
+        let b = producer_batch(4, 0, Compression::None);
+        // The count alone disagrees with the last offset delta.
+        let mut bad = b.clone();
+        set_i32(&mut bad, 57, 5);
+        fix_crc(&mut bad);
+        let e = check(&bad, 1 << 20).unwrap_err();
+        assert_eq!(e.code(), ResponseError::InvalidRecord, "{e}");
+        // Count and delta agree with each other, not with the records: too many, then too few.
+        for claimed in [5, 3] {
+            let mut bad = b.clone();
+            set_i32(&mut bad, 57, claimed);
+            set_i32(&mut bad, 23, claimed - 1);
+            fix_crc(&mut bad);
+            let e = check(&bad, 1 << 20).unwrap_err();
+            assert_eq!(e.code(), ResponseError::InvalidRecord, "{claimed}: {e}");
+            assert!(e.to_string().contains("record count"), "{e}");
+        }
+        // The same lie inside a compressed batch is found too.
+        let b = producer_batch(4, 0, Compression::Gzip);
+        let mut bad = b.clone();
+        set_i32(&mut bad, 57, 3);
+        set_i32(&mut bad, 23, 2);
+        fix_crc(&mut bad);
+        assert_eq!(
+            check(&bad, 1 << 20).unwrap_err().code(),
+            ResponseError::InvalidRecord
+        );
+    }
+
+    #[test]
+    fn oversized_truncated_and_doubled_batches_get_their_codes() {
+        let b = producer_batch(10, 0, Compression::None);
+        let e = check(&b, b.len() - 1).unwrap_err();
+        assert_eq!(e.code(), ResponseError::MessageTooLarge, "{e}");
+        assert!(check(&b, b.len()).is_ok(), "the limit is inclusive");
+        let e = check(&b[..b.len() - 1], 1 << 20).unwrap_err();
+        assert_eq!(e.code(), ResponseError::CorruptMessage, "{e}");
+        let mut two = b.clone();
+        two.extend_from_slice(&b);
+        let e = check(&two, 1 << 20).unwrap_err();
+        assert_eq!(e.code(), ResponseError::InvalidRecord, "{e}");
+        let mut v1 = b.clone();
+        v1[16] = 1;
+        assert_eq!(
+            check(&v1, 1 << 20).unwrap_err().code(),
+            ResponseError::InvalidRecord
+        );
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        // Every prefix, and every single-byte change of a valid batch, with the checksum fixed so the walk runs.
+        let b = producer_batch(3, 7, Compression::None);
+        for n in 0..b.len() {
+            let _ = check(&b[..n], 1 << 20);
+        }
+        for at in 0..b.len() {
+            for v in [0x00, 0x7f, 0x80, 0xff] {
+                let mut bad = b.clone();
+                bad[at] = v;
+                if at >= CRC_START {
+                    fix_crc(&mut bad);
+                }
+                let _ = check(&bad, 1 << 20);
+                let _ = record_timestamps(&bad);
+            }
+        }
+        let mut zstd = producer_batch(3, 7, Compression::Zstd);
+        zstd[HEADER_LEN] ^= 0xff;
+        fix_crc(&mut zstd);
+        assert_eq!(
+            check(&zstd, 1 << 20).unwrap_err().code(),
+            ResponseError::CorruptMessage
+        );
+    }
+
+    #[test]
+    fn stamping_keeps_the_checksum_and_log_append_time_recomputes_it() {
+        let mut b = producer_batch(2, 100, Compression::Snappy);
+        stamp(&mut b, 4242, 7);
+        let info = check(&b, 1 << 20).unwrap();
+        let h = stored_header(&b).unwrap();
+        assert_eq!((h.base_offset, h.leader_epoch), (4242, 7));
+        set_max_timestamp(&mut b, true, 99_999);
+        let again = check(&b, 1 << 20).unwrap();
+        assert!(again.log_append_time);
+        assert_eq!(again.stated_max_timestamp, 99_999);
+        assert_eq!(again.count, info.count);
+        assert_eq!(record_timestamps(&b).unwrap(), [99_999, 99_999]);
+    }
+
+    #[test]
+    fn sequences_wrap_at_i32_max() {
+        let b = producer_batch_from(3, 0, Compression::None, 9, 0, i32::MAX - 1);
+        let info = check(&b, 1 << 20).unwrap();
+        assert_eq!((info.producer_id, info.base_sequence), (9, i32::MAX - 1));
+        assert_eq!(info.last_sequence(), 0);
+    }
+}
