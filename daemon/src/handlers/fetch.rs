@@ -179,7 +179,7 @@ async fn read(
 mod tests {
     use super::*;
     use crate::broker::testing;
-    use crate::topics::batch::tests::producer_batch;
+    use automq_protocol::batch::testing::producer_batch;
     use automq_protocol::kafka_protocol::messages::TopicName;
     use automq_protocol::kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
     use automq_protocol::kafka_protocol::protocol::StrBytes;

@@ -4,7 +4,7 @@
 //! The handlers reach storage only through [`Topics`]; the engine sees streams, offsets and opaque payloads. The
 //! layout on storage is in docs/partitions.md.
 
-pub mod batch;
+pub use automq_protocol::batch;
 pub mod config;
 pub mod partition;
 pub mod producers;
