@@ -22,6 +22,40 @@ pub struct Config {
     pub wal: WalConfig,
     pub network: NetworkConfig,
     pub topics: TopicsConfig,
+    pub http: HttpConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Where `/metrics` (Prometheus) and `/health` are served; null turns the endpoint off.
+    pub listener: Option<String>,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            listener: Some("127.0.0.1:9464".into()),
+        }
+    }
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per event, for log shippers.
+    Json,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    pub format: LogFormat,
 }
 
 /// Which write-ahead log makes appends durable before they are acknowledged.
@@ -96,6 +130,8 @@ impl Default for Config {
             wal: WalConfig::default(),
             network: NetworkConfig::default(),
             topics: TopicsConfig::default(),
+            http: HttpConfig::default(),
+            log: LogConfig::default(),
         }
     }
 }
@@ -189,6 +225,8 @@ keys! {
     "network.idle_timeout_ms" => network.idle_timeout_ms,
     "topics.auto_create" => topics.auto_create,
     "topics.default_partitions" => topics.default_partitions,
+    "http.listener" => http.listener,
+    "log.format" => log.format,
 }
 
 fn parse_value<T: for<'de> Deserialize<'de>>(
@@ -295,6 +333,15 @@ impl Config {
                     "expected an IP address and port, e.g. 127.0.0.1:9092 or [::1]:9092",
                 )
             })?;
+        }
+        if let Some(h) = &self.http.listener
+            && h.parse::<SocketAddr>().is_err()
+        {
+            return Err(bad(
+                "http.listener",
+                h.clone(),
+                "expected an IP address and port, e.g. 127.0.0.1:9464, or null to turn it off",
+            ));
         }
         if let Some(a) = &self.advertised_listener {
             let ok = a

@@ -47,13 +47,6 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::env::var_os("NO_COLOR").is_none())
-        .init();
     let config = match Config::load(args.config.as_deref(), std::env::vars(), &args.sets) {
         Ok(c) => c,
         Err(e) => {
@@ -61,6 +54,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr);
+    match config.log.format {
+        config::LogFormat::Json => logs.json().init(),
+        config::LogFormat::Text => logs
+            .with_ansi(std::env::var_os("NO_COLOR").is_none())
+            .init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -88,8 +92,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("preparing storage {}", backend.display_uri()))?;
     backend.probe().await?;
-    // The registry is served over HTTP once the metrics endpoint lands; storage already counts into it.
     let mut registry = prometheus_client::registry::Registry::default();
+    automqd::metrics::global().register(&mut registry);
     let store_metrics = automq_backends::ObjectStoreMetrics::register(&mut registry);
     let store = automq_backends::engine_store(backend.as_ref(), &store_metrics, "data")?;
     let cluster_id = storage::cluster_identity(
@@ -100,6 +104,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .await?;
     info!(cluster_id, node_id = config.node_id, storage = %backend.display_uri(), "storage ready");
     let engine = open_engine(&config, store).await?;
+    automqd::metrics::register_engine(&mut registry, engine.clone());
+    let health = automqd::metrics::Health {
+        node_id: config.node_id,
+        cluster_id: cluster_id.clone(),
+        node_epoch: engine.node_epoch(),
+    };
     let topics = Topics::open(
         engine,
         TopicDefaults {
@@ -110,6 +120,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .await
     .context("loading topics")?;
 
+    // The metrics endpoint first: its line comes before the Kafka listeners' in the log.
+    let _http = match &config.http.listener {
+        Some(addr) => {
+            let l = automqd::metrics::bind_http(addr).await?;
+            Some(tokio::spawn(automqd::metrics::serve_http(
+                l,
+                Arc::new(registry),
+                health,
+            )))
+        }
+        None => None,
+    };
     let listeners = bind(&config.listeners).await?;
     let first = listeners[0].local_addr()?;
     let (advertised_host, advertised_port) = match &config.advertised_listener {

@@ -117,6 +117,7 @@ async fn serve_connection(
     mut stop: watch::Receiver<bool>,
 ) {
     debug!(%peer, "connection opened");
+    crate::metrics::global().connection_opened();
     let decoder = FrameDecoder::new(limits.max_request_bytes);
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let closed = 'conn: loop {
@@ -150,6 +151,11 @@ async fn serve_connection(
             },
         }
     };
+    crate::metrics::global().connection_ended(match closed {
+        Closed::Protocol(_) => Some("protocol"),
+        Closed::Idle => Some("idle"),
+        _ => None,
+    });
     match closed {
         Closed::ByPeer => debug!(%peer, "connection closed by client"),
         Closed::Idle => debug!(%peer, "connection idle for {:?}; closed", limits.idle_timeout),
@@ -178,7 +184,22 @@ async fn answer(broker: &Broker, frame: bytes::Bytes) -> Result<Option<bytes::By
     };
     let version = request.header.request_api_version;
     let correlation_id = request.header.correlation_id;
-    match handlers::handle(broker, version, request.body).await {
+    let metrics = crate::metrics::global();
+    let produced = metrics.produced(broker, &request.body);
+    let started = std::time::Instant::now();
+    let reply = handlers::handle(broker, version, request.body).await;
+    let response = match &reply {
+        Some(Reply::Respond(body)) => Some(body.as_ref()),
+        _ => None,
+    };
+    metrics.answered(
+        broker,
+        request.api_key,
+        started.elapsed(),
+        &produced,
+        response,
+    );
+    match reply {
         Some(Reply::Respond(body)) => {
             encode_response(request.api_key, version, correlation_id, &body)
                 .map(Some)
