@@ -204,6 +204,14 @@ impl Engine {
                 "stream {stream} is open on node {other} at epoch {epoch}: close it there first (or take over that node)"
             )));
         }
+        // Reopened where it is open (after a failed append, say): what it acknowledged is committed first, so the
+        // new epoch starts from an end that holds it.
+        let held = lock(&self.inner.streams).get(&stream).cloned();
+        if let Some(old) = held {
+            old.close();
+            old.drained().await;
+            upload::upload_once(&self.inner).await?;
+        }
         let epoch = self
             .inner
             .meta
@@ -255,27 +263,35 @@ impl Engine {
             Err(e) => {
                 // Offsets after this one may already be queued; none of them can be acknowledged in order now.
                 state.poison(&e);
+                state.settle();
                 return Err(e);
             }
         };
         lock(&self.inner.unuploaded)
             .by_position
             .insert(position, (stream, base + Offset::from(count)));
-        let ready = state.confirm(Batch {
+        let batch = Batch {
             stream,
             base_offset: base,
             count,
             payload,
-        });
-        let pinned = {
+        };
+        // Into the cache under the stream's lock: another appender's later batch must not get there first.
+        let pinned = state.confirm_then(batch, |ready| {
             let mut cache = lock(&self.inner.cache);
             for b in ready {
                 cache.insert(b);
             }
             cache.usage().1
-        };
+        });
         if pinned >= self.inner.config.upload_bytes {
             self.inner.upload_wanted.notify_one();
+        }
+        state.settle();
+        if let Err(e) = state.acknowledged(base + Offset::from(count)).await {
+            // Durable, but an earlier append failed: not acknowledged, and replay stops at that gap.
+            lock(&self.inner.unuploaded).by_position.remove(&position);
+            return Err(e);
         }
         Ok(base)
     }
@@ -386,6 +402,7 @@ impl Engine {
     pub async fn close_stream(&self, stream: StreamId) -> Result<()> {
         let state = self.open_state(stream)?;
         state.close();
+        state.drained().await;
         upload::upload_once(&self.inner).await?;
         let info = state.info();
         self.inner
