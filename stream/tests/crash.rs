@@ -40,7 +40,8 @@ fn config(dir: &Path, wal: &str) -> EngineConfig {
     c
 }
 
-/// The data store: a local directory under `dir`, or the location in `AUTOMQ_CRASH_STORE` (an `s3://…` URI).
+/// The data store: a local directory under `dir`, or the location in `AUTOMQ_CRASH_STORE` (an `s3://…` URI; its
+/// `profile=` picks the backend, `ceph` included).
 fn store(dir: &Path, uri: Option<&str>) -> Arc<dyn ObjectStore> {
     match uri {
         Some(uri) => {
@@ -284,29 +285,45 @@ async fn sigkill_under_load_loses_nothing_acknowledged_object_wal() {
     crash_loop("object", None).await;
 }
 
+/// A fresh bucket on a running S3 peer, as a location with that peer's profile.
+fn s3_location(peer: &str) -> String {
+    let env = automq_testkit::peers::env(peer);
+    let bucket = format!(
+        "automq-crash-{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    format!(
+        "s3://{bucket}?profile={peer}&endpoint={}&region={}&access_key_id={}&secret_access_key={}",
+        env["ENDPOINT"], env["REGION"], env["ACCESS_KEY"], env["SECRET_KEY"]
+    )
+}
+
 /// The same against a real S3 server: data, metadata and the object WAL on MinIO.
 mod minio {
-    fn location() -> String {
-        let env = automq_testkit::peers::env("minio");
-        let bucket = format!(
-            "automq-crash-{}",
-            &uuid::Uuid::new_v4().simple().to_string()[..12]
-        );
-        format!(
-            "s3://{bucket}?profile=minio&endpoint={}&region={}&access_key_id={}&secret_access_key={}",
-            env["ENDPOINT"], env["REGION"], env["ACCESS_KEY"], env["SECRET_KEY"]
-        )
-    }
-
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     #[ignore = "peer: minio (dev/test runs it)"]
     async fn sigkill_under_load_loses_nothing_acknowledged_file_wal() {
-        super::crash_loop("file", Some(&location())).await;
+        super::crash_loop("file", Some(&super::s3_location("minio"))).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     #[ignore = "peer: minio (dev/test runs it)"]
     async fn sigkill_under_load_loses_nothing_acknowledged_object_wal() {
-        super::crash_loop("object", Some(&location())).await;
+        super::crash_loop("object", Some(&super::s3_location("minio"))).await;
+    }
+}
+
+/// The same on Ceph RGW, with the `ceph` profile (create-if-absent only; no conditional updates).
+mod ceph {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "peer: ceph (dev/test runs it)"]
+    async fn sigkill_under_load_loses_nothing_acknowledged_file_wal() {
+        super::crash_loop("file", Some(&super::s3_location("ceph"))).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[ignore = "peer: ceph (dev/test runs it)"]
+    async fn sigkill_under_load_loses_nothing_acknowledged_object_wal() {
+        super::crash_loop("object", Some(&super::s3_location("ceph"))).await;
     }
 }
