@@ -8,6 +8,7 @@ use anyhow::Context;
 use automq_stream::engine::{Engine, EngineConfig, WalKind};
 use automqd::broker::Broker;
 use automqd::config::{self, Config, WalKind as WalKindConfig};
+use automqd::groups::{GroupConfig, Groups};
 use automqd::server::{self, ConnectionLimits};
 use automqd::storage;
 use automqd::topics::{TopicDefaults, Topics};
@@ -100,6 +101,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .await?;
     info!(cluster_id, node_id = config.node_id, storage = %backend.display_uri(), "storage ready");
     let engine = open_engine(&config, store).await?;
+    let groups = Groups::open(engine.clone(), GroupConfig::default())
+        .await
+        .context("opening the group coordinator")?;
     let topics = Topics::open(
         engine,
         TopicDefaults {
@@ -127,6 +131,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         advertised_host,
         advertised_port,
         topics,
+        groups,
     });
     let limits = ConnectionLimits {
         max_request_bytes: config.network.request_max_bytes,

@@ -127,7 +127,7 @@ async fn serve_connection(
                 Ok(None) => break,
                 Err(e) => break 'conn Closed::Protocol(e.to_string()),
             };
-            match answer(&broker, frame).await {
+            match answer(&broker, peer, frame).await {
                 Ok(Some(bytes)) => {
                     if let Err(e) = socket.write_all(&bytes).await {
                         break 'conn Closed::Io(e);
@@ -160,7 +160,11 @@ async fn serve_connection(
 }
 
 /// Decodes one frame and produces its framed answer; `Err` closes the connection.
-async fn answer(broker: &Broker, frame: bytes::Bytes) -> Result<Option<bytes::Bytes>, String> {
+async fn answer(
+    broker: &Broker,
+    peer: SocketAddr,
+    frame: bytes::Bytes,
+) -> Result<Option<bytes::Bytes>, String> {
     let request = match decode_request(frame, handlers::supported) {
         Ok(r) => r,
         Err(RequestError::UnsupportedVersion {
@@ -178,7 +182,16 @@ async fn answer(broker: &Broker, frame: bytes::Bytes) -> Result<Option<bytes::By
     };
     let version = request.header.request_api_version;
     let correlation_id = request.header.correlation_id;
-    match handlers::handle(broker, version, request.body).await {
+    let client = handlers::Client {
+        id: request
+            .header
+            .client_id
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        host: format!("/{}", peer.ip()),
+    };
+    match handlers::handle(broker, &client, version, request.body).await {
         Some(Reply::Respond(body)) => {
             encode_response(request.api_key, version, correlation_id, &body)
                 .map(Some)

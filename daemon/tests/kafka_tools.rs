@@ -63,11 +63,22 @@ mod kafka {
             "InitProducerId(22): 0 to 5",
             "DescribeConfigs(32): 1 to 4",
             "DescribeCluster(60): 0 to 2",
+            "FindCoordinator(10): 0 to 6",
+            "JoinGroup(11): 0 to 9",
+            "SyncGroup(14): 0 to 5",
+            "Heartbeat(12): 0 to 4",
+            "LeaveGroup(13): 0 to 5",
+            "OffsetCommit(8): 2 to 9",
+            "OffsetFetch(9): 1 to 9",
+            "OffsetDelete(47): 0",
+            "ListGroups(16): 0 to 5",
+            "DescribeGroups(15): 0 to 6",
+            "DeleteGroups(42): 0 to 2",
         ] {
             assert!(out.contains(line), "{line} missing:\n{out}");
         }
         assert!(
-            out.contains("JoinGroup(11): UNSUPPORTED"),
+            out.contains("EndTxn(26): UNSUPPORTED"),
             "not implemented yet, so not advertised:\n{out}"
         );
     }
