@@ -22,6 +22,7 @@ pub struct Config {
     pub wal: WalConfig,
     pub network: NetworkConfig,
     pub topics: TopicsConfig,
+    pub groups: GroupsConfig,
 }
 
 /// Which write-ahead log makes appends durable before they are acknowledged.
@@ -85,6 +86,29 @@ pub struct TopicsConfig {
     pub default_partitions: i32,
 }
 
+/// The group coordinator's settings (see docs/groups.md).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupsConfig {
+    /// How long an empty group's first rebalance waits for more members (Kafka's
+    /// `group.initial.rebalance.delay.ms`).
+    pub initial_rebalance_delay_ms: u64,
+    /// The shortest session timeout a member may ask for (Kafka's `group.min.session.timeout.ms`).
+    pub min_session_timeout_ms: u64,
+    /// The longest session timeout a member may ask for (Kafka's `group.max.session.timeout.ms`).
+    pub max_session_timeout_ms: u64,
+}
+
+impl Default for GroupsConfig {
+    fn default() -> Self {
+        Self {
+            initial_rebalance_delay_ms: 3000,
+            min_session_timeout_ms: 6000,
+            max_session_timeout_ms: 1_800_000,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -96,6 +120,7 @@ impl Default for Config {
             wal: WalConfig::default(),
             network: NetworkConfig::default(),
             topics: TopicsConfig::default(),
+            groups: GroupsConfig::default(),
         }
     }
 }
@@ -189,6 +214,9 @@ keys! {
     "network.idle_timeout_ms" => network.idle_timeout_ms,
     "topics.auto_create" => topics.auto_create,
     "topics.default_partitions" => topics.default_partitions,
+    "groups.initial_rebalance_delay_ms" => groups.initial_rebalance_delay_ms,
+    "groups.min_session_timeout_ms" => groups.min_session_timeout_ms,
+    "groups.max_session_timeout_ms" => groups.max_session_timeout_ms,
 }
 
 fn parse_value<T: for<'de> Deserialize<'de>>(
@@ -313,6 +341,13 @@ impl Config {
                 "topics.default_partitions",
                 self.topics.default_partitions.to_string(),
                 "expected 1 or more",
+            ));
+        }
+        if self.groups.min_session_timeout_ms > self.groups.max_session_timeout_ms {
+            return Err(bad(
+                "groups.min_session_timeout_ms",
+                self.groups.min_session_timeout_ms.to_string(),
+                "must not exceed groups.max_session_timeout_ms",
             ));
         }
         if self.wal.interval_ms == 0 || self.wal.upload_interval_ms == 0 {

@@ -101,7 +101,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .await?;
     info!(cluster_id, node_id = config.node_id, storage = %backend.display_uri(), "storage ready");
     let engine = open_engine(&config, store).await?;
-    let groups = Groups::open(engine.clone(), GroupConfig::default())
+    let group_config = GroupConfig {
+        initial_rebalance_delay: Duration::from_millis(config.groups.initial_rebalance_delay_ms),
+        min_session_timeout: Duration::from_millis(config.groups.min_session_timeout_ms),
+        max_session_timeout: Duration::from_millis(config.groups.max_session_timeout_ms),
+        ..GroupConfig::default()
+    };
+    let groups = Groups::open(engine.clone(), group_config)
         .await
         .context("opening the group coordinator")?;
     let topics = Topics::open(
