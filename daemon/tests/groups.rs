@@ -50,6 +50,26 @@ fn start(dir: &Path, wal: &str) -> BrokerProcess {
     )
 }
 
+/// Creates `name` with `partitions` partitions: commits name partitions of existing topics only.
+async fn create_topic(conn: &mut KafkaConn, name: &str, partitions: i32) {
+    use automq_protocol::kafka_protocol::messages::CreateTopicsRequest;
+    use automq_protocol::kafka_protocol::messages::create_topics_request::CreatableTopic;
+    let req = CreateTopicsRequest::default().with_topics(vec![
+        CreatableTopic::default()
+            .with_name(TopicName(s(name)))
+            .with_num_partitions(partitions)
+            .with_replication_factor(1),
+    ]);
+    let ResponseKind::CreateTopics(r) = conn
+        .call(ApiKey::CreateTopics, 7, &RequestKind::CreateTopics(req))
+        .await
+        .unwrap()
+    else {
+        panic!("not a CreateTopics response")
+    };
+    assert_eq!(r.topics[0].error_code, 0, "creating {name}");
+}
+
 fn s(v: &str) -> StrBytes {
     StrBytes::from_string(v.to_string())
 }
@@ -338,6 +358,7 @@ async fn every_advertised_group_version_is_answered_alike() {
 
     // A stable member commits at every OffsetCommit version, one partition each; every OffsetFetch version reads
     // them back.
+    create_topic(&mut conn, "t", 10).await;
     let joined = join_new(&mut conn, 9, "c").await;
     let member = joined.member_id.to_string();
     assert_eq!(
@@ -514,6 +535,8 @@ async fn offsets_survive_crashes(wal: &str) {
     let dir = tempfile::tempdir().unwrap();
     let mut broker = start(dir.path(), wal);
     let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    create_topic(&mut conn, "t", 1).await;
+    create_topic(&mut conn, "big", 1000).await;
     let joined = join(&mut conn, 9, "g", "", Some("static-1")).await;
     assert_eq!((joined.error_code, joined.generation_id), (0, 1), "{wal}");
     let member = joined.member_id.to_string();

@@ -537,7 +537,7 @@ impl Groups {
     /// DeleteGroups: an empty group and its offsets are gone, durably.
     pub async fn delete(&self, group_id: &str) -> Option<ResponseError> {
         if group_id.is_empty() {
-            return Some(ResponseError::InvalidGroupId);
+            return Some(ResponseError::GroupIdNotFound);
         }
         let shard = match self.shard(group_id).await {
             Ok(s) => s,

@@ -57,7 +57,7 @@ pub async fn handle(
                 if version >= 6 {
                     dead.with_error_code(ResponseError::GroupIdNotFound.code())
                         .with_error_message(Some(StrBytes::from_string(format!(
-                            "group `{}` does not exist",
+                            "Group {} not found.",
                             &**id
                         ))))
                 } else {

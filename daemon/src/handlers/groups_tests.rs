@@ -176,6 +176,31 @@ async fn describe(
 
 use automq_protocol::kafka_protocol::messages::describe_groups_response;
 
+/// A broker whose topics `t` (10 partitions) and `u` (4) exist: commits name only existing partitions.
+async fn broker_on(store: Arc<dyn object_store::ObjectStore>) -> Arc<Broker> {
+    let b = testing::broker_on(
+        store,
+        crate::topics::TopicDefaults {
+            auto_create: true,
+            partitions: 2,
+        },
+    )
+    .await;
+    for (t, n) in [("t", 10), ("u", 4)] {
+        if b.topics.by_name(t).is_none() {
+            b.topics
+                .create(t, Some(n), Default::default(), false)
+                .await
+                .unwrap();
+        }
+    }
+    Arc::new(b)
+}
+
+async fn broker() -> Arc<Broker> {
+    broker_on(Arc::new(object_store::memory::InMemory::new())).await
+}
+
 /// Lets spawned requests reach the coordinator (they run on the same paused runtime).
 async fn settle() {
     for _ in 0..20 {
@@ -249,7 +274,7 @@ async fn committed(b: &Broker, group: &str) -> Vec<(String, i32, i64)> {
 /// assigns, heartbeats, and leaves; every check a coordinator makes along the way answers as Kafka's does.
 #[tokio::test(start_paused = true)]
 async fn a_member_joins_syncs_heartbeats_and_leaves() {
-    let b = Arc::new(testing::broker().await);
+    let b = broker().await;
     let id = member_id(&b, "g").await;
     let joined = spawn_join(&b, "g", &id, None).await.unwrap();
     assert_eq!(joined.error_code, 0);
@@ -348,7 +373,7 @@ async fn a_member_joins_syncs_heartbeats_and_leaves() {
 /// both get generation 2, the leader's assignment reaches both, and commits must carry the new generation.
 #[tokio::test(start_paused = true)]
 async fn a_second_member_rebalances_the_group() {
-    let b = Arc::new(testing::broker().await);
+    let b = broker().await;
     let a = member_id(&b, "g").await;
     let first = spawn_join(&b, "g", &a, None).await.unwrap();
     assert_eq!(first.generation_id, 1);
@@ -446,7 +471,7 @@ async fn a_second_member_rebalances_the_group() {
 /// no rebalance; the old id is fenced; a duplicate with the wrong id is fenced; removal by instance id works.
 #[tokio::test(start_paused = true)]
 async fn a_static_member_rejoins_without_a_rebalance() {
-    let b = Arc::new(testing::broker().await);
+    let b = broker().await;
     // Static members need no MEMBER_ID_REQUIRED round.
     let ja = spawn_join(&b, "g", "", Some("ia"));
     let jb = spawn_join(&b, "g", "", Some("ib"));
@@ -559,7 +584,7 @@ async fn a_static_member_rejoins_without_a_rebalance() {
 /// a member that does not rejoin within the rebalance timeout is removed too.
 #[tokio::test(start_paused = true)]
 async fn silent_members_are_removed_by_session_and_rebalance_timeouts() {
-    let b = Arc::new(testing::broker().await);
+    let b = broker().await;
     let a = member_id(&b, "g").await;
     let bm = member_id(&b, "g").await;
     let ja = spawn_join(&b, "g", &a, None);
@@ -623,7 +648,7 @@ async fn silent_members_are_removed_by_session_and_rebalance_timeouts() {
 /// them back, OffsetDelete refuses subscribed topics, and the admin APIs list, describe and delete groups.
 #[tokio::test(start_paused = true)]
 async fn offsets_and_group_administration() {
-    let b = Arc::new(testing::broker().await);
+    let b = broker().await;
     assert_eq!(
         commit(
             &b,
@@ -641,6 +666,25 @@ async fn offsets_and_group_administration() {
         commit(&b, 9, &commit_request("nobody", "m", 4, &[("t", 0, 1)])).await,
         [code(ResponseError::GroupIdNotFound)]
     );
+    assert_eq!(
+        commit(
+            &b,
+            8,
+            &commit_request(
+                "tools",
+                "",
+                -1,
+                &[("t", 10, 1), ("nope", 0, 1), ("u", 1, 4)]
+            )
+        )
+        .await,
+        [
+            code(ResponseError::UnknownTopicOrPartition),
+            code(ResponseError::UnknownTopicOrPartition),
+            0
+        ],
+        "only partitions of existing topics"
+    );
     let mut big = commit_request("tools", "", -1, &[("t", 2, 1)]);
     big.topics[0].partitions[0].committed_metadata = Some(s(&"x".repeat(5000)));
     assert_eq!(
@@ -652,7 +696,8 @@ async fn offsets_and_group_administration() {
         [
             ("t".to_string(), 0, 10),
             ("t".to_string(), 1, 11),
-            ("u".to_string(), 0, 3)
+            ("u".to_string(), 0, 3),
+            ("u".to_string(), 1, 4)
         ]
     );
 
@@ -789,11 +834,7 @@ async fn offsets_and_group_administration() {
 #[tokio::test(start_paused = true)]
 async fn offsets_and_generations_survive_a_reopen_and_snapshots() {
     let store: Arc<dyn object_store::ObjectStore> = Arc::new(object_store::memory::InMemory::new());
-    let defaults = crate::topics::TopicDefaults {
-        auto_create: true,
-        partitions: 2,
-    };
-    let b = Arc::new(testing::broker_on(store.clone(), defaults).await);
+    let b = broker_on(store.clone()).await;
     let joined = spawn_join(&b, "g", "", Some("i")).await.unwrap();
     let m = joined.member_id.to_string();
     let synced = spawn_sync(
@@ -840,7 +881,7 @@ async fn offsets_and_generations_survive_a_reopen_and_snapshots() {
     assert!(trimmed, "the shard's stream was trimmed to a snapshot");
     drop(b);
 
-    let b = Arc::new(testing::broker_on(store, defaults).await);
+    let b = broker_on(store).await;
     assert_eq!(
         committed(&b, "g").await,
         [("t".to_string(), 0, 99), ("t".to_string(), 1, 198)]

@@ -1,6 +1,7 @@
 //! OffsetDelete: removes a group's committed offsets of some partitions, refused for topics a member of the
-//! group still subscribes to.
+//! group still subscribes to. Partitions of topics that do not exist are UNKNOWN_TOPIC_OR_PARTITION.
 
+use automq_protocol::kafka_protocol::error::ResponseError;
 use automq_protocol::kafka_protocol::messages::offset_delete_response::{
     OffsetDeleteResponsePartition, OffsetDeleteResponseTopic,
 };
@@ -10,14 +11,23 @@ use crate::broker::Broker;
 use crate::groups::records::TopicPartition;
 
 pub async fn handle(broker: &Broker, req: &OffsetDeleteRequest) -> OffsetDeleteResponse {
+    let known = |topic: &str, partition: i32| {
+        broker
+            .topics
+            .by_name(topic)
+            .is_some_and(|t| u32::try_from(partition).is_ok_and(|p| p < t.entry.partitions))
+    };
     let partitions = req
         .topics
         .iter()
         .flat_map(|t| {
-            t.partitions.iter().map(|p| TopicPartition {
-                topic: t.name.to_string(),
-                partition: p.partition_index,
-            })
+            t.partitions
+                .iter()
+                .filter(|p| known(&t.name, p.partition_index))
+                .map(|p| TopicPartition {
+                    topic: t.name.to_string(),
+                    partition: p.partition_index,
+                })
         })
         .collect();
     let results = match broker
@@ -39,7 +49,11 @@ pub async fn handle(broker: &Broker, req: &OffsetDeleteRequest) -> OffsetDeleteR
                     t.partitions
                         .iter()
                         .map(|p| {
-                            let error = results.next().and_then(|(_, e)| e);
+                            let error = if known(&t.name, p.partition_index) {
+                                results.next().and_then(|(_, e)| e)
+                            } else {
+                                Some(ResponseError::UnknownTopicOrPartition)
+                            };
                             OffsetDeleteResponsePartition::default()
                                 .with_partition_index(p.partition_index)
                                 .with_error_code(error.map_or(0, |e| e.code()))

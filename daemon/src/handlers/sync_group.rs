@@ -1,12 +1,18 @@
 //! SyncGroup: the leader hands in the assignment; every member of the generation gets its part once the
 //! assignment is durable.
 
+use automq_protocol::kafka_protocol::error::ResponseError;
 use automq_protocol::kafka_protocol::messages::{SyncGroupRequest, SyncGroupResponse};
 use automq_protocol::kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
 
 pub async fn handle(broker: &Broker, version: i16, req: SyncGroupRequest) -> SyncGroupResponse {
+    if version >= 5 && (req.protocol_type.is_none() || req.protocol_name.is_none()) {
+        // Both are required from v5 on, as Kafka checks before anything else.
+        return SyncGroupResponse::default()
+            .with_error_code(ResponseError::InconsistentGroupProtocol.code());
+    }
     let assignments = req
         .assignments
         .into_iter()
