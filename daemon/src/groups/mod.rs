@@ -487,8 +487,11 @@ impl Groups {
     pub async fn list(&self) -> (Vec<Listed>, Option<ResponseError>) {
         let mut listed = Vec::new();
         let mut error = None;
-        for i in 0..self.shard_count() {
-            match self.shard_at(i).await {
+        // Shards not loaded yet load side by side.
+        let shards =
+            futures::future::join_all((0..self.shard_count()).map(|i| self.shard_at(i))).await;
+        for shard in shards {
+            match shard {
                 Ok(shard) => {
                     for group_ref in shard.groups() {
                         let g = lock(&group_ref);
