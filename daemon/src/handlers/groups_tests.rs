@@ -644,6 +644,38 @@ async fn silent_members_are_removed_by_session_and_rebalance_timeouts() {
     );
 }
 
+/// A member id handed out with MEMBER_ID_REQUIRED holds a join phase open only until its session timeout: the
+/// rebalance then completes without it, and the id is unknown from then on.
+#[tokio::test(start_paused = true)]
+async fn a_member_id_never_used_expires() {
+    let b = broker().await;
+    let a = member_id(&b, "g").await;
+    let first = spawn_join(&b, "g", &a, None).await.unwrap();
+    spawn_sync(&b, sync_request("g", &a, None, first.generation_id, &[]))
+        .await
+        .unwrap();
+    let never = member_id(&b, "g").await;
+    // The leader rejoins (a rebalance); the handed-out id keeps the phase open until it expires at 10 s, well
+    // before the 30 s rebalance timeout.
+    let again = spawn_join(&b, "g", &a, None);
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    assert!(
+        !again.is_finished(),
+        "the phase waits for the handed-out id"
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(again.is_finished(), "and ends when it expires");
+    let again = again.await.unwrap();
+    assert_eq!((again.generation_id, again.members.len()), (2, 1));
+    let late = join_v(
+        &b,
+        9,
+        &join_request("g", &never, None, subscription(&["t"])),
+    )
+    .await;
+    assert_eq!(late.error_code, code(ResponseError::UnknownMemberId));
+}
+
 /// Offsets: tools commit into an empty group with generation -1 (creating it), every OffsetFetch form reads
 /// them back, OffsetDelete refuses subscribed topics, and the admin APIs list, describe and delete groups.
 #[tokio::test(start_paused = true)]
