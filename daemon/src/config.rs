@@ -22,6 +22,7 @@ pub struct Config {
     pub wal: WalConfig,
     pub network: NetworkConfig,
     pub topics: TopicsConfig,
+    pub groups: GroupsConfig,
     pub http: HttpConfig,
     pub log: LogConfig,
 }
@@ -119,6 +120,29 @@ pub struct TopicsConfig {
     pub default_partitions: i32,
 }
 
+/// The group coordinator's settings (see docs/groups.md).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupsConfig {
+    /// How long an empty group's first rebalance waits for more members (Kafka's
+    /// `group.initial.rebalance.delay.ms`).
+    pub initial_rebalance_delay_ms: u64,
+    /// The shortest session timeout a member may ask for (Kafka's `group.min.session.timeout.ms`).
+    pub min_session_timeout_ms: u64,
+    /// The longest session timeout a member may ask for (Kafka's `group.max.session.timeout.ms`).
+    pub max_session_timeout_ms: u64,
+}
+
+impl Default for GroupsConfig {
+    fn default() -> Self {
+        Self {
+            initial_rebalance_delay_ms: 3000,
+            min_session_timeout_ms: 6000,
+            max_session_timeout_ms: 1_800_000,
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -132,6 +156,7 @@ impl Default for Config {
             topics: TopicsConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
+            groups: GroupsConfig::default(),
         }
     }
 }
@@ -227,6 +252,9 @@ keys! {
     "topics.default_partitions" => topics.default_partitions,
     "http.listener" => http.listener,
     "log.format" => log.format,
+    "groups.initial_rebalance_delay_ms" => groups.initial_rebalance_delay_ms,
+    "groups.min_session_timeout_ms" => groups.min_session_timeout_ms,
+    "groups.max_session_timeout_ms" => groups.max_session_timeout_ms,
 }
 
 fn parse_value<T: for<'de> Deserialize<'de>>(
@@ -360,6 +388,13 @@ impl Config {
                 "topics.default_partitions",
                 self.topics.default_partitions.to_string(),
                 "expected 1 or more",
+            ));
+        }
+        if self.groups.min_session_timeout_ms > self.groups.max_session_timeout_ms {
+            return Err(bad(
+                "groups.min_session_timeout_ms",
+                self.groups.min_session_timeout_ms.to_string(),
+                "must not exceed groups.max_session_timeout_ms",
             ));
         }
         if self.wal.interval_ms == 0 || self.wal.upload_interval_ms == 0 {

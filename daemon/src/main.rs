@@ -8,6 +8,7 @@ use anyhow::Context;
 use automq_stream::engine::{Engine, EngineConfig, WalKind};
 use automqd::broker::Broker;
 use automqd::config::{self, Config, WalKind as WalKindConfig};
+use automqd::groups::{GroupConfig, Groups};
 use automqd::server::{self, ConnectionLimits};
 use automqd::storage;
 use automqd::topics::{TopicDefaults, Topics};
@@ -110,6 +111,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         cluster_id: cluster_id.clone(),
         node_epoch: engine.node_epoch(),
     };
+    let group_config = GroupConfig {
+        initial_rebalance_delay: Duration::from_millis(config.groups.initial_rebalance_delay_ms),
+        min_session_timeout: Duration::from_millis(config.groups.min_session_timeout_ms),
+        max_session_timeout: Duration::from_millis(config.groups.max_session_timeout_ms),
+        ..GroupConfig::default()
+    };
+    let groups = Groups::open(engine.clone(), group_config)
+        .await
+        .context("opening the group coordinator")?;
     let topics = Topics::open(
         engine,
         TopicDefaults {
@@ -149,6 +159,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         advertised_host,
         advertised_port,
         topics,
+        groups,
     });
     let limits = ConnectionLimits {
         max_request_bytes: config.network.request_max_bytes,

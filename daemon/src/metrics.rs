@@ -274,6 +274,21 @@ fn error_codes(response: &ResponseKind) -> Vec<i16> {
         ResponseKind::DescribeConfigs(r) => r.results.iter().map(|t| t.error_code).collect(),
         ResponseKind::DescribeCluster(r) => vec![r.error_code],
         ResponseKind::ApiVersions(r) => vec![r.error_code],
+        ResponseKind::JoinGroup(r) => vec![r.error_code],
+        ResponseKind::SyncGroup(r) => vec![r.error_code],
+        ResponseKind::Heartbeat(r) => vec![r.error_code],
+        ResponseKind::LeaveGroup(r) => vec![r.error_code],
+        ResponseKind::ListGroups(r) => vec![r.error_code],
+        ResponseKind::FindCoordinator(r) => std::iter::once(r.error_code)
+            .chain(r.coordinators.iter().map(|c| c.error_code))
+            .collect(),
+        ResponseKind::OffsetCommit(r) => r
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter().map(|p| p.error_code))
+            .collect(),
+        ResponseKind::DescribeGroups(r) => r.groups.iter().map(|g| g.error_code).collect(),
+        ResponseKind::DeleteGroups(r) => r.results.iter().map(|g| g.error_code).collect(),
         _ => Vec::new(),
     }
 }

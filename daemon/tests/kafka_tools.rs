@@ -63,11 +63,22 @@ mod kafka {
             "InitProducerId(22): 0 to 5",
             "DescribeConfigs(32): 1 to 4",
             "DescribeCluster(60): 0 to 2",
+            "FindCoordinator(10): 0 to 6",
+            "JoinGroup(11): 0 to 9",
+            "SyncGroup(14): 0 to 5",
+            "Heartbeat(12): 0 to 4",
+            "LeaveGroup(13): 0 to 5",
+            "OffsetCommit(8): 2 to 9",
+            "OffsetFetch(9): 1 to 9",
+            "OffsetDelete(47): 0",
+            "ListGroups(16): 0 to 5",
+            "DescribeGroups(15): 0 to 6",
+            "DeleteGroups(42): 0 to 2",
         ] {
             assert!(out.contains(line), "{line} missing:\n{out}");
         }
         assert!(
-            out.contains("JoinGroup(11): UNSUPPORTED"),
+            out.contains("EndTxn(26): UNSUPPORTED"),
             "not implemented yet, so not advertised:\n{out}"
         );
     }
@@ -219,5 +230,268 @@ mod kafka {
             .filter_map(|l| l.rsplit(':').next()?.parse::<u64>().ok())
             .sum();
         assert_eq!(total, 5000, "{out}");
+    }
+
+    /// A console consumer running in the background; its printed lines are collected as they come.
+    struct Consumer {
+        child: std::process::Child,
+        lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    }
+
+    impl Consumer {
+        fn start(args: &[&str]) -> Self {
+            use std::io::BufRead;
+            let env = automq_testkit::peers::env("kafka");
+            let mut child = Command::new(&env["TOOL"])
+                .args(args)
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let (out, sink) = (child.stdout.take().unwrap(), lines.clone());
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                    sink.lock().unwrap().push(line);
+                }
+            });
+            Self { child, lines }
+        }
+
+        fn lines(&self) -> Vec<String> {
+            self.lines.lock().unwrap().clone()
+        }
+
+        /// SIGTERM: the console consumer closes its consumer (committing, leaving the group) and exits.
+        fn stop(mut self) {
+            let pid = self.child.id().to_string();
+            assert!(
+                Command::new("kill")
+                    .args(["-TERM", &pid])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+            let _ = self.child.wait();
+        }
+    }
+
+    impl Drop for Consumer {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// Polls `f` every half second for up to a minute until it gives a value.
+    fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+        for _ in 0..120 {
+            if let Some(v) = f() {
+                return v;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        panic!("gave up waiting for {what}");
+    }
+
+    /// The rows of `kafka-consumer-groups --describe` for `group`: (partition, current offset, log end, lag,
+    /// consumer id, host, client id), sorted by partition.
+    fn describe_rows(bootstrap: &str, group: &str) -> (String, Vec<Vec<String>>) {
+        let (_, out, err) = tool(&[
+            "consumer-groups",
+            "--bootstrap-server",
+            bootstrap,
+            "--describe",
+            "--group",
+            group,
+        ]);
+        let mut rows: Vec<Vec<String>> = out
+            .lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .filter(|cols| cols.len() == 9 && cols[0] == group)
+            .map(|cols| cols[2..].to_vec())
+            .collect();
+        rows.sort_by_key(|r| r[0].parse::<i32>().unwrap_or(-1));
+        (format!("{out}{err}"), rows)
+    }
+
+    /// Two `kafka-console-consumer --group g` processes share a 4-partition topic: each gets partitions and every
+    /// record is consumed once in total. `kafka-consumer-groups` describes the members and their lag, resets the
+    /// offsets to the earliest (a consumer then reads everything again), and deletes the group.
+    #[test]
+    #[ignore = "peer: kafka (dev/test runs it)"]
+    fn console_consumers_share_a_group_and_consumer_groups_manages_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let broker = start(dir.path());
+        let bootstrap = broker.addrs[0].to_string();
+        let (ok, out, err) = tool(&[
+            "topics",
+            "--bootstrap-server",
+            &bootstrap,
+            "--create",
+            "--topic",
+            "shared",
+            "--partitions",
+            "4",
+        ]);
+        assert!(ok, "{out}\n{err}");
+
+        let consume = [
+            "console-consumer",
+            "--bootstrap-server",
+            &bootstrap,
+            "--topic",
+            "shared",
+            "--group",
+            "g",
+            "--from-beginning",
+            "--property",
+            "print.partition=true",
+        ];
+        let c1 = Consumer::start(&consume);
+        let c2 = Consumer::start(&consume);
+        // Both members hold partitions (the initial rebalance delay usually lets them join one generation).
+        let owners = eventually("two members sharing the partitions", || {
+            let (_, rows) = describe_rows(&bootstrap, "g");
+            let owners: std::collections::BTreeSet<String> =
+                rows.iter().map(|r| r[4].clone()).collect();
+            (rows.len() == 4 && owners.len() == 2 && !owners.contains("-")).then_some(owners)
+        });
+        assert!(
+            owners.iter().all(|o| o.starts_with("console-consumer-")),
+            "{owners:?}"
+        );
+
+        let lines: Vec<String> = (0..400).map(|i| format!("record-{i:03}")).collect();
+        let (ok, out, err) = tool_with_input(
+            &[
+                "console-producer",
+                "--bootstrap-server",
+                &bootstrap,
+                "--topic",
+                "shared",
+                "--producer-property",
+                "partitioner.class=org.apache.kafka.clients.producer.RoundRobinPartitioner",
+            ],
+            &(lines.join("\n") + "\n"),
+        );
+        assert!(ok, "{out}\n{err}");
+        eventually("every record consumed", || {
+            (c1.lines().len() + c2.lines().len() >= 400).then_some(())
+        });
+        let value = |l: &String| l.split('\t').nth(1).unwrap_or_default().to_string();
+        let partition = |l: &String| l.split('\t').next().unwrap_or_default().to_string();
+        let (got1, got2) = (c1.lines(), c2.lines());
+        assert!(
+            !got1.is_empty() && !got2.is_empty(),
+            "each consumer gets records"
+        );
+        let p1: std::collections::BTreeSet<String> = got1.iter().map(partition).collect();
+        let p2: std::collections::BTreeSet<String> = got2.iter().map(partition).collect();
+        assert!(
+            p1.is_disjoint(&p2),
+            "no partition read by both: {p1:?} {p2:?}"
+        );
+        let mut all: Vec<String> = got1.iter().chain(&got2).map(value).collect();
+        all.sort();
+        assert_eq!(all, lines, "every record once, in total");
+
+        // Auto-commit catches up: every partition at 100 of 100, no lag, owned by one of the two members.
+        let (out, rows) = eventually("committed offsets at the end", || {
+            let (out, rows) = describe_rows(&bootstrap, "g");
+            rows.iter()
+                .all(|r| r[1] == "100" && r[3] == "0")
+                .then_some((out, rows))
+        });
+        assert_eq!(rows.len(), 4, "{out}");
+        for r in &rows {
+            assert_eq!(
+                (r[2].as_str(), r[5].as_str(), r[6].as_str()),
+                ("100", "/127.0.0.1", "console-consumer"),
+                "{out}"
+            );
+            assert!(owners.contains(&r[4]), "{out}");
+        }
+
+        c1.stop();
+        c2.stop();
+        let (out, rows) = describe_rows(&bootstrap, "g");
+        assert!(
+            out.contains("Consumer group 'g' has no active members."),
+            "{out}"
+        );
+        assert!(rows.iter().all(|r| r[1] == "100" && r[4] == "-"), "{out}");
+
+        let (ok, out, err) = tool(&[
+            "consumer-groups",
+            "--bootstrap-server",
+            &bootstrap,
+            "--reset-offsets",
+            "--to-earliest",
+            "--execute",
+            "--group",
+            "g",
+            "--topic",
+            "shared",
+        ]);
+        assert!(ok, "{out}\n{err}");
+        let reset: Vec<Vec<&str>> = out
+            .lines()
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|c| c.len() == 4 && c[0] == "g")
+            .collect();
+        assert_eq!(reset.len(), 4, "{out}");
+        assert!(reset.iter().all(|c| c[3] == "0"), "{out}");
+        let (out, rows) = describe_rows(&bootstrap, "g");
+        assert!(rows.iter().all(|r| r[1] == "0" && r[3] == "100"), "{out}");
+
+        let (ok, out, err) = tool(&[
+            "console-consumer",
+            "--bootstrap-server",
+            &bootstrap,
+            "--topic",
+            "shared",
+            "--group",
+            "g",
+            "--max-messages",
+            "400",
+        ]);
+        assert!(ok, "{err}");
+        let mut again: Vec<String> = out.lines().map(str::to_string).collect();
+        again.sort();
+        assert_eq!(again, lines, "everything again after the reset");
+
+        let (ok, out, err) = tool(&[
+            "consumer-groups",
+            "--bootstrap-server",
+            &bootstrap,
+            "--delete",
+            "--group",
+            "g",
+        ]);
+        assert!(
+            ok && out.contains("Deletion of requested consumer groups ('g') was successful."),
+            "{out}\n{err}"
+        );
+        let (ok, out, err) = tool(&[
+            "consumer-groups",
+            "--bootstrap-server",
+            &bootstrap,
+            "--list",
+        ]);
+        assert!(ok && !out.lines().any(|l| l.trim() == "g"), "{out}\n{err}");
+        let (_, out, err) = tool(&[
+            "consumer-groups",
+            "--bootstrap-server",
+            &bootstrap,
+            "--describe",
+            "--group",
+            "g",
+        ]);
+        assert!(
+            format!("{out}{err}").contains("GroupIdNotFoundException"),
+            "{out}\n{err}"
+        );
     }
 }
