@@ -10,7 +10,7 @@ use automqd::broker::Broker;
 use automqd::config::{self, Config, WalKind as WalKindConfig};
 use automqd::server::{self, ConnectionLimits};
 use automqd::storage;
-use automqd::topics::{TopicDefaults, Topics};
+use automqd::topics::{BrokerSettings, TopicDefaults, Topics};
 use clap::Parser;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
@@ -100,11 +100,20 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .await?;
     info!(cluster_id, node_id = config.node_id, storage = %backend.display_uri(), "storage ready");
     let engine = open_engine(&config, store).await?;
-    let topics = Topics::open(
+    let topics = Topics::open_with(
         engine,
         TopicDefaults {
             auto_create: config.topics.auto_create,
             partitions: config.topics.default_partitions as u32,
+        },
+        BrokerSettings {
+            static_configs: config
+                .topics
+                .kafka_configs()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            log_dir: backend.display_uri(),
         },
     )
     .await

@@ -2,12 +2,15 @@
 //!
 //! Handlers take a decoded request and return a typed response: no sockets, so each is tested directly.
 
+mod alter_configs;
 mod api_versions;
+mod create_partitions;
 mod create_topics;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
 mod fetch;
+mod incremental_alter_configs;
 mod init_producer_id;
 mod list_offsets;
 mod metadata;
@@ -31,6 +34,13 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::InitProducerId, VersionRange { min: 0, max: 5 }),
     (ApiKey::DescribeConfigs, VersionRange { min: 1, max: 4 }),
     (ApiKey::DescribeCluster, VersionRange { min: 0, max: 2 }),
+    // Topic and broker administration beyond create and delete.
+    (ApiKey::CreatePartitions, VersionRange { min: 0, max: 3 }),
+    (ApiKey::AlterConfigs, VersionRange { min: 0, max: 2 }),
+    (
+        ApiKey::IncrementalAlterConfigs,
+        VersionRange { min: 0, max: 1 },
+    ),
 ];
 
 pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
@@ -83,6 +93,18 @@ pub async fn handle(broker: &Broker, version: i16, body: RequestKind) -> Option<
         RequestKind::DescribeCluster(req) => respond(ResponseKind::DescribeCluster(
             describe_cluster::handle(broker, &req),
         )),
+        // Topic and broker administration beyond create and delete.
+        RequestKind::CreatePartitions(req) => respond(ResponseKind::CreatePartitions(
+            create_partitions::handle(broker, &req).await,
+        )),
+        RequestKind::AlterConfigs(req) => respond(ResponseKind::AlterConfigs(
+            alter_configs::handle(broker, &req).await,
+        )),
+        RequestKind::IncrementalAlterConfigs(req) => {
+            respond(ResponseKind::IncrementalAlterConfigs(
+                incremental_alter_configs::handle(broker, &req).await,
+            ))
+        }
         _ => None,
     }
 }

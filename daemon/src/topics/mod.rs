@@ -4,7 +4,9 @@
 //! The handlers reach storage only through [`Topics`]; the engine sees streams, offsets and opaque payloads. The
 //! layout on storage is in docs/partitions.md.
 
+mod admin;
 pub mod batch;
+pub mod broker_config;
 pub mod config;
 pub mod partition;
 pub mod producers;
@@ -22,6 +24,7 @@ use tracing::{info, warn};
 pub use partition::{Appended, Partition, PartitionError};
 pub use registry::TopicEntry;
 
+use broker_config::{BrokerLayers, BrokerTarget};
 use config::Effective;
 
 /// A topic as the data path needs it: the registry entry and its effective settings.
@@ -41,6 +44,15 @@ pub struct TopicDefaults {
     pub partitions: u32,
 }
 
+/// What the broker's configuration says beyond topic defaults.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerSettings {
+    /// Kafka broker configs set in automqd's configuration (STATIC_BROKER_CONFIG), by Kafka's names.
+    pub static_configs: BTreeMap<String, String>,
+    /// The name DescribeLogDirs gives the one logical log directory: the shared data location.
+    pub log_dir: String,
+}
+
 /// What a topic request asked for that cannot be done: the Kafka error code and one line saying why.
 pub type TopicError = PartitionError;
 
@@ -48,6 +60,8 @@ pub type TopicError = PartitionError;
 struct View {
     by_name: BTreeMap<String, Arc<Topic>>,
     by_id: HashMap<uuid::Uuid, Arc<Topic>>,
+    /// Broker configs: this broker's dynamic ones, the cluster's dynamic defaults, the static ones.
+    layers: BrokerLayers,
 }
 
 type Slot = Arc<OnceCell<Arc<Partition>>>;
@@ -57,6 +71,7 @@ type Slot = Arc<OnceCell<Arc<Partition>>>;
 pub struct Topics {
     engine: Engine,
     pub defaults: TopicDefaults,
+    pub settings: BrokerSettings,
     /// The registry as of this broker's last look; the metadata log is the truth.
     view: RwLock<Arc<View>>,
     open: Mutex<HashMap<(uuid::Uuid, u32), Slot>>,
@@ -73,9 +88,19 @@ fn meta_error(e: &automq_stream::Error) -> TopicError {
 impl Topics {
     /// Loads the registry and deletes the streams of topics deleted before a crash finished the job.
     pub async fn open(engine: Engine, defaults: TopicDefaults) -> automq_stream::Result<Self> {
+        Self::open_with(engine, defaults, BrokerSettings::default()).await
+    }
+
+    /// [`Topics::open`] with the broker's static Kafka configs and log directory name.
+    pub async fn open_with(
+        engine: Engine,
+        defaults: TopicDefaults,
+        settings: BrokerSettings,
+    ) -> automq_stream::Result<Self> {
         let topics = Self {
             engine,
             defaults,
+            settings,
             view: RwLock::new(Arc::new(View::default())),
             open: Mutex::new(HashMap::new()),
             appended: Arc::new(watch::channel(0).0),
@@ -116,14 +141,56 @@ impl Topics {
             .clone()
     }
 
+    /// This broker's node id, as Kafka numbers brokers.
+    pub fn node_id(&self) -> i32 {
+        i32::try_from(self.engine.node()).unwrap_or(i32::MAX)
+    }
+
+    /// The static layer: the configuration file's Kafka settings, and what the broker's own settings say in
+    /// Kafka's names.
+    fn static_configs(&self) -> BTreeMap<String, String> {
+        let mut out = self.settings.static_configs.clone();
+        out.insert("node.id".into(), self.node_id().to_string());
+        out.insert(
+            "num.partitions".into(),
+            self.defaults.partitions.to_string(),
+        );
+        out.insert(
+            "auto.create.topics.enable".into(),
+            self.defaults.auto_create.to_string(),
+        );
+        if !self.settings.log_dir.is_empty() {
+            out.insert("log.dirs".into(), self.settings.log_dir.clone());
+        }
+        out
+    }
+
     /// Rebuilds the view from the metadata log replica.
     async fn refresh(&self) {
-        let entries = self.engine.meta().read(registry::topics).await;
-        let mut view = View::default();
+        let node = BrokerTarget::Node(self.node_id());
+        let (entries, dynamic, cluster) = self
+            .engine
+            .meta()
+            .read(|s| {
+                (
+                    registry::topics(s),
+                    broker_config::stored(s, node),
+                    broker_config::stored(s, BrokerTarget::Default),
+                )
+            })
+            .await;
+        let mut view = View {
+            layers: BrokerLayers {
+                dynamic,
+                cluster,
+                static_: self.static_configs(),
+            },
+            ..View::default()
+        };
         for (name, entry) in entries {
             let topic = Arc::new(Topic {
                 id: entry.uuid(),
-                config: Effective::resolve(&entry.configs),
+                config: Effective::resolve(&entry.configs, &view.layers),
                 entry,
             });
             view.by_id.insert(topic.id, topic.clone());
@@ -133,6 +200,11 @@ impl Topics {
             .view
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(view);
+    }
+
+    /// The broker config layers as of this broker's last look.
+    pub fn layers(&self) -> BrokerLayers {
+        self.view().layers.clone()
     }
 
     pub fn by_name(&self, name: &str) -> Option<Arc<Topic>> {
@@ -185,7 +257,7 @@ impl Topics {
         };
         let topic = Arc::new(Topic {
             id: entry.uuid(),
-            config: Effective::resolve(&entry.configs),
+            config: Effective::resolve(&entry.configs, &self.view().layers),
             entry,
         });
         if validate_only {

@@ -1,0 +1,426 @@
+//! Topic and broker administration over real sockets against the automqd binary: partitions added, configs
+//! changed at every advertised version and kept across a restart.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use automq_protocol::kafka_protocol::messages::create_partitions_request::CreatePartitionsTopic;
+use automq_protocol::kafka_protocol::messages::create_topics_request::{
+    CreatableTopic, CreatableTopicConfig,
+};
+use automq_protocol::kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
+use automq_protocol::kafka_protocol::messages::produce_request::{
+    PartitionProduceData, TopicProduceData,
+};
+use automq_protocol::kafka_protocol::messages::{
+    AlterConfigsRequest, IncrementalAlterConfigsRequest,
+};
+use automq_protocol::kafka_protocol::messages::{
+    ApiKey, CreatePartitionsRequest, CreateTopicsRequest, DescribeConfigsRequest,
+    DescribeConfigsResponse, MetadataRequest, ProduceRequest, RequestKind, ResponseKind, TopicName,
+    alter_configs_request, incremental_alter_configs_request,
+};
+use automq_protocol::kafka_protocol::protocol::StrBytes;
+use automq_protocol::kafka_protocol::records::{
+    Compression, Record, RecordBatchEncoder, RecordEncodeOptions, TimestampType,
+};
+use automq_testkit::broker::BrokerProcess;
+use automq_testkit::kafka::KafkaConn;
+use bytes::{Bytes, BytesMut};
+
+const BIN: &str = env!("CARGO_BIN_EXE_automqd");
+const TOPIC: i8 = 2;
+const BROKER: i8 = 4;
+
+fn start(dir: &Path, extra: &[&str]) -> BrokerProcess {
+    let mut args = vec![
+        "--set",
+        "listeners=[127.0.0.1:0]",
+        "--set",
+        "wal.kind=file",
+        "--set",
+        "wal.interval_ms=2",
+    ];
+    args.extend_from_slice(extra);
+    BrokerProcess::start(Path::new(BIN), dir, &args, 1)
+}
+
+fn name(s: &str) -> TopicName {
+    TopicName(StrBytes::from_string(s.to_string()))
+}
+
+fn s(v: &str) -> StrBytes {
+    StrBytes::from_string(v.to_string())
+}
+
+async fn create(conn: &mut KafkaConn, topic: &str, partitions: i32, configs: &[(&str, &str)]) {
+    let req = CreateTopicsRequest::default().with_topics(vec![
+        CreatableTopic::default()
+            .with_name(name(topic))
+            .with_num_partitions(partitions)
+            .with_replication_factor(-1)
+            .with_configs(
+                configs
+                    .iter()
+                    .map(|(k, v)| {
+                        CreatableTopicConfig::default()
+                            .with_name(s(k))
+                            .with_value(Some(s(v)))
+                    })
+                    .collect(),
+            ),
+    ]);
+    let ResponseKind::CreateTopics(resp) = conn
+        .call(ApiKey::CreateTopics, 7, &RequestKind::CreateTopics(req))
+        .await
+        .unwrap()
+    else {
+        panic!("not a CreateTopics response")
+    };
+    assert_eq!(
+        resp.topics[0].error_code, 0,
+        "{:?}",
+        resp.topics[0].error_message
+    );
+}
+
+/// A batch of `values` with keys `keys` (None: no key), timestamps from `ts`.
+fn batch(values: &[(Option<&str>, Option<&str>)], ts: i64) -> Bytes {
+    let records: Vec<Record> = values
+        .iter()
+        .enumerate()
+        .map(|(i, (k, v))| Record {
+            transactional: false,
+            control: false,
+            delete_horizon: false,
+            partition_leader_epoch: -1,
+            producer_id: -1,
+            producer_epoch: -1,
+            timestamp_type: TimestampType::Creation,
+            offset: i as i64,
+            sequence: i as i32 - 1,
+            timestamp: ts + i as i64,
+            key: k.map(|k| Bytes::from(k.to_string())),
+            value: v.map(|v| Bytes::from(v.to_string())),
+            headers: Default::default(),
+        })
+        .collect();
+    let mut buf = BytesMut::new();
+    RecordBatchEncoder::encode(
+        &mut buf,
+        &records,
+        &RecordEncodeOptions {
+            version: 2,
+            compression: Compression::None,
+        },
+    )
+    .unwrap();
+    buf.freeze()
+}
+
+/// Produces one batch; returns (error code, base offset).
+async fn produce(conn: &mut KafkaConn, topic: &str, partition: i32, records: Bytes) -> (i16, i64) {
+    let req = ProduceRequest::default()
+        .with_acks(-1)
+        .with_timeout_ms(10_000)
+        .with_topic_data(vec![
+            TopicProduceData::default()
+                .with_name(name(topic))
+                .with_partition_data(vec![
+                    PartitionProduceData::default()
+                        .with_index(partition)
+                        .with_records(Some(records)),
+                ]),
+        ]);
+    let ResponseKind::Produce(resp) = conn
+        .call(ApiKey::Produce, 12, &RequestKind::Produce(req))
+        .await
+        .unwrap()
+    else {
+        panic!("not a Produce response")
+    };
+    let p = &resp.responses[0].partition_responses[0];
+    (p.error_code, p.base_offset)
+}
+
+async fn partition_count(conn: &mut KafkaConn, topic: &str) -> usize {
+    let ResponseKind::Metadata(resp) = conn
+        .call(
+            ApiKey::Metadata,
+            12,
+            &RequestKind::Metadata(MetadataRequest::default().with_topics(None)),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not a Metadata response")
+    };
+    resp.topics
+        .iter()
+        .find(|t| t.name.as_ref().map(|n| n.as_str()) == Some(topic))
+        .map_or(0, |t| t.partitions.len())
+}
+
+async fn describe(conn: &mut KafkaConn, kind: i8, resource: &str) -> DescribeConfigsResponse {
+    let req = DescribeConfigsRequest::default()
+        .with_include_synonyms(true)
+        .with_resources(vec![
+            DescribeConfigsResource::default()
+                .with_resource_type(kind)
+                .with_resource_name(s(resource))
+                .with_configuration_keys(None),
+        ]);
+    let ResponseKind::DescribeConfigs(resp) = conn
+        .call(
+            ApiKey::DescribeConfigs,
+            4,
+            &RequestKind::DescribeConfigs(req),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not a DescribeConfigs response")
+    };
+    resp
+}
+
+/// `(value, source)` of one config as DescribeConfigs reports it.
+async fn config(conn: &mut KafkaConn, kind: i8, resource: &str, key: &str) -> (String, i8) {
+    let resp = describe(conn, kind, resource).await;
+    let c = resp.results[0]
+        .configs
+        .iter()
+        .find(|c| c.name.as_str() == key)
+        .unwrap_or_else(|| panic!("{key} not reported"));
+    (
+        c.value.as_deref().unwrap_or("").to_string(),
+        c.config_source,
+    )
+}
+
+async fn incremental(
+    conn: &mut KafkaConn,
+    version: i16,
+    kind: i8,
+    resource: &str,
+    ops: &[(&str, i8, Option<&str>)],
+) -> (i16, String) {
+    use incremental_alter_configs_request::{AlterConfigsResource, AlterableConfig};
+    let req = IncrementalAlterConfigsRequest::default().with_resources(vec![
+        AlterConfigsResource::default()
+            .with_resource_type(kind)
+            .with_resource_name(s(resource))
+            .with_configs(
+                ops.iter()
+                    .map(|(k, op, v)| {
+                        AlterableConfig::default()
+                            .with_name(s(k))
+                            .with_config_operation(*op)
+                            .with_value(v.map(s))
+                    })
+                    .collect(),
+            ),
+    ]);
+    let ResponseKind::IncrementalAlterConfigs(resp) = conn
+        .call(
+            ApiKey::IncrementalAlterConfigs,
+            version,
+            &RequestKind::IncrementalAlterConfigs(req),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not an IncrementalAlterConfigs response")
+    };
+    let r = &resp.responses[0];
+    (
+        r.error_code,
+        r.error_message.as_deref().unwrap_or("").to_string(),
+    )
+}
+
+/// CreatePartitions at every advertised version adds a partition; IncrementalAlterConfigs and AlterConfigs at
+/// every advertised version change topic and broker configs; DescribeConfigs reports each with its source; all
+/// of it is still there after a restart, and the new partitions take records.
+#[tokio::test]
+async fn partitions_and_configs_change_at_every_version_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = start(dir.path(), &["--set", "topics.retention_bytes=123456"]);
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    create(&mut conn, "t", 1, &[("retention.ms", "1000")]).await;
+    for v in 0..=3 {
+        let req = CreatePartitionsRequest::default()
+            .with_timeout_ms(10_000)
+            .with_topics(vec![
+                CreatePartitionsTopic::default()
+                    .with_name(name("t"))
+                    .with_count(2 + i32::from(v))
+                    .with_assignments(None),
+            ]);
+        let ResponseKind::CreatePartitions(resp) = conn
+            .call(
+                ApiKey::CreatePartitions,
+                v,
+                &RequestKind::CreatePartitions(req),
+            )
+            .await
+            .unwrap()
+        else {
+            panic!("v{v}: not a CreatePartitions response")
+        };
+        assert_eq!(resp.results[0].error_code, 0, "CreatePartitions v{v}");
+    }
+    assert_eq!(partition_count(&mut conn, "t").await, 5);
+    let req = CreatePartitionsRequest::default()
+        .with_validate_only(true)
+        .with_topics(vec![
+            CreatePartitionsTopic::default()
+                .with_name(name("t"))
+                .with_count(3)
+                .with_assignments(None),
+        ]);
+    let ResponseKind::CreatePartitions(resp) = conn
+        .call(
+            ApiKey::CreatePartitions,
+            3,
+            &RequestKind::CreatePartitions(req),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not a CreatePartitions response")
+    };
+    assert_eq!(resp.results[0].error_code, 37, "INVALID_PARTITIONS: fewer");
+
+    assert_eq!(
+        config(&mut conn, TOPIC, "t", "retention.bytes").await,
+        ("123456".to_string(), 4),
+        "STATIC_BROKER_CONFIG from the configuration file"
+    );
+    for v in 0..=1 {
+        let value = format!("{}", 2000 + v);
+        let (code, msg) = incremental(
+            &mut conn,
+            v,
+            TOPIC,
+            "t",
+            &[
+                ("retention.ms", 0, Some(&value)),
+                ("cleanup.policy", 2, Some("compact")),
+            ],
+        )
+        .await;
+        assert_eq!(code, 0, "IncrementalAlterConfigs v{v}: {msg}");
+        assert_eq!(
+            config(&mut conn, TOPIC, "t", "retention.ms").await,
+            (value, 1)
+        );
+    }
+    let (code, msg) = incremental(
+        &mut conn,
+        1,
+        TOPIC,
+        "t",
+        &[("retention.msec", 0, Some("1"))],
+    )
+    .await;
+    assert_eq!(code, 40, "INVALID_CONFIG");
+    assert!(msg.contains("retention.msec"), "{msg}");
+    let (code, _) = incremental(
+        &mut conn,
+        1,
+        BROKER,
+        "",
+        &[("log.retention.bytes", 0, Some("999"))],
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert_eq!(
+        config(&mut conn, TOPIC, "t", "retention.bytes").await,
+        ("999".to_string(), 3),
+        "DYNAMIC_DEFAULT_BROKER_CONFIG"
+    );
+    for v in 0..=2 {
+        use alter_configs_request::{AlterConfigsResource, AlterableConfig};
+        let req = AlterConfigsRequest::default().with_resources(vec![
+            AlterConfigsResource::default()
+                .with_resource_type(TOPIC)
+                .with_resource_name(s("u"))
+                .with_configs(vec![
+                    AlterableConfig::default()
+                        .with_name(s("max.message.bytes"))
+                        .with_value(Some(s(&format!("{}", 5000 + v)))),
+                ]),
+            AlterConfigsResource::default()
+                .with_resource_type(BROKER)
+                .with_resource_name(s("0"))
+                .with_configs(vec![
+                    AlterableConfig::default()
+                        .with_name(s("log.retention.bytes"))
+                        .with_value(Some(s("777"))),
+                ]),
+        ]);
+        if v == 0 {
+            create(&mut conn, "u", 1, &[("segment.ms", "1000")]).await;
+        }
+        let ResponseKind::AlterConfigs(resp) = conn
+            .call(ApiKey::AlterConfigs, v, &RequestKind::AlterConfigs(req))
+            .await
+            .unwrap()
+        else {
+            panic!("v{v}: not an AlterConfigs response")
+        };
+        assert!(
+            resp.responses.iter().all(|r| r.error_code == 0),
+            "AlterConfigs v{v}: {resp:?}"
+        );
+        assert_eq!(
+            config(&mut conn, TOPIC, "u", "max.message.bytes").await,
+            (format!("{}", 5000 + v), 1)
+        );
+        assert_eq!(
+            config(&mut conn, TOPIC, "u", "segment.ms").await.1,
+            5,
+            "replaced, so back to the default"
+        );
+    }
+    // The new limit holds: a batch above 5002 bytes is MESSAGE_TOO_LARGE.
+    let big = "x".repeat(6000);
+    assert_eq!(
+        produce(&mut conn, "u", 0, batch(&[(None, Some(&big))], 0))
+            .await
+            .0,
+        10
+    );
+
+    assert!(broker.signal_and_wait("TERM").success());
+    let broker = start(dir.path(), &[]);
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    assert_eq!(partition_count(&mut conn, "t").await, 5);
+    assert_eq!(
+        config(&mut conn, TOPIC, "t", "retention.ms").await,
+        ("2001".to_string(), 1)
+    );
+    assert_eq!(
+        config(&mut conn, TOPIC, "t", "cleanup.policy").await.0,
+        "delete,compact"
+    );
+    assert_eq!(
+        config(&mut conn, TOPIC, "t", "retention.bytes").await,
+        ("777".to_string(), 2),
+        "DYNAMIC_BROKER_CONFIG, over the cluster default"
+    );
+    assert_eq!(
+        config(&mut conn, BROKER, "0", "log.retention.bytes").await,
+        ("777".to_string(), 2)
+    );
+    assert_eq!(
+        config(&mut conn, TOPIC, "u", "max.message.bytes").await.0,
+        "5002"
+    );
+    for p in 0..5 {
+        let (code, base) = produce(&mut conn, "t", p, batch(&[(Some("k"), Some("v"))], 0)).await;
+        assert_eq!((code, base), (0, 0), "partition {p}");
+    }
+}
