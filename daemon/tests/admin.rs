@@ -424,3 +424,306 @@ async fn partitions_and_configs_change_at_every_version_and_survive_a_restart() 
         assert_eq!((code, base), (0, 0), "partition {p}");
     }
 }
+
+fn fetch_request(
+    topic: &str,
+    partition: i32,
+    offset: i64,
+) -> automq_protocol::kafka_protocol::messages::FetchRequest {
+    use automq_protocol::kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+    automq_protocol::kafka_protocol::messages::FetchRequest::default()
+        .with_replica_id(automq_protocol::kafka_protocol::messages::BrokerId(-1))
+        .with_max_wait_ms(0)
+        .with_min_bytes(1)
+        .with_max_bytes(1 << 20)
+        .with_session_epoch(-1)
+        .with_topics(vec![
+            FetchTopic::default()
+                .with_topic(name(topic))
+                .with_partitions(vec![
+                    FetchPartition::default()
+                        .with_partition(partition)
+                        .with_fetch_offset(offset)
+                        .with_partition_max_bytes(1 << 20)
+                        .with_current_leader_epoch(-1),
+                ]),
+        ])
+}
+
+/// `(error code, log start offset, first record offset)` of a fetch at `offset`.
+async fn fetch_at(
+    conn: &mut KafkaConn,
+    topic: &str,
+    partition: i32,
+    offset: i64,
+) -> (i16, i64, Option<i64>) {
+    use automq_protocol::kafka_protocol::records::RecordBatchDecoder;
+    let ResponseKind::Fetch(resp) = conn
+        .call(
+            ApiKey::Fetch,
+            12,
+            &RequestKind::Fetch(fetch_request(topic, partition, offset)),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not a Fetch response")
+    };
+    let p = &resp.responses[0].partitions[0];
+    let mut records = p.records.clone().unwrap_or_default();
+    let first = if records.is_empty() {
+        None
+    } else {
+        RecordBatchDecoder::decode_all(&mut records)
+            .unwrap()
+            .iter()
+            .flat_map(|s| s.records.iter().map(|r| r.offset))
+            .find(|o| *o >= offset)
+    };
+    (p.error_code, p.log_start_offset, first)
+}
+
+async fn earliest(conn: &mut KafkaConn, topic: &str, partition: i32) -> i64 {
+    use automq_protocol::kafka_protocol::messages::ListOffsetsRequest;
+    use automq_protocol::kafka_protocol::messages::list_offsets_request::{
+        ListOffsetsPartition, ListOffsetsTopic,
+    };
+    let req = ListOffsetsRequest::default()
+        .with_replica_id(automq_protocol::kafka_protocol::messages::BrokerId(-1))
+        .with_topics(vec![
+            ListOffsetsTopic::default()
+                .with_name(name(topic))
+                .with_partitions(vec![
+                    ListOffsetsPartition::default()
+                        .with_partition_index(partition)
+                        .with_timestamp(-2)
+                        .with_current_leader_epoch(-1),
+                ]),
+        ]);
+    let ResponseKind::ListOffsets(resp) = conn
+        .call(ApiKey::ListOffsets, 9, &RequestKind::ListOffsets(req))
+        .await
+        .unwrap()
+    else {
+        panic!("not a ListOffsets response")
+    };
+    let p = &resp.topics[0].partitions[0];
+    assert_eq!(p.error_code, 0);
+    p.offset
+}
+
+async fn delete_records(
+    conn: &mut KafkaConn,
+    version: i16,
+    topic: &str,
+    partition: i32,
+    offset: i64,
+) -> (i16, i64) {
+    use automq_protocol::kafka_protocol::messages::DeleteRecordsRequest;
+    use automq_protocol::kafka_protocol::messages::delete_records_request::{
+        DeleteRecordsPartition, DeleteRecordsTopic,
+    };
+    let req = DeleteRecordsRequest::default()
+        .with_timeout_ms(10_000)
+        .with_topics(vec![
+            DeleteRecordsTopic::default()
+                .with_name(name(topic))
+                .with_partitions(vec![
+                    DeleteRecordsPartition::default()
+                        .with_partition_index(partition)
+                        .with_offset(offset),
+                ]),
+        ]);
+    let ResponseKind::DeleteRecords(resp) = conn
+        .call(
+            ApiKey::DeleteRecords,
+            version,
+            &RequestKind::DeleteRecords(req),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not a DeleteRecords response")
+    };
+    let p = &resp.topics[0].partitions[0];
+    (p.error_code, p.low_watermark)
+}
+
+async fn epoch_end(conn: &mut KafkaConn, version: i16, topic: &str, epoch: i32) -> (i16, i32, i64) {
+    use automq_protocol::kafka_protocol::messages::OffsetForLeaderEpochRequest;
+    use automq_protocol::kafka_protocol::messages::offset_for_leader_epoch_request::{
+        OffsetForLeaderPartition, OffsetForLeaderTopic,
+    };
+    let req = OffsetForLeaderEpochRequest::default()
+        .with_replica_id(automq_protocol::kafka_protocol::messages::BrokerId(-1))
+        .with_topics(vec![
+            OffsetForLeaderTopic::default()
+                .with_topic(name(topic))
+                .with_partitions(vec![
+                    OffsetForLeaderPartition::default()
+                        .with_partition(0)
+                        .with_current_leader_epoch(-1)
+                        .with_leader_epoch(epoch),
+                ]),
+        ]);
+    let ResponseKind::OffsetForLeaderEpoch(resp) = conn
+        .call(
+            ApiKey::OffsetForLeaderEpoch,
+            version,
+            &RequestKind::OffsetForLeaderEpoch(req),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not an OffsetForLeaderEpoch response")
+    };
+    let p = &resp.topics[0].partitions[0];
+    (p.error_code, p.leader_epoch, p.end_offset)
+}
+
+async fn leader_epoch(conn: &mut KafkaConn, topic: &str) -> i32 {
+    use automq_protocol::kafka_protocol::messages::metadata_request::MetadataRequestTopic;
+    let req = MetadataRequest::default().with_topics(Some(vec![
+        MetadataRequestTopic::default().with_name(Some(name(topic))),
+    ]));
+    let ResponseKind::Metadata(resp) = conn
+        .call(ApiKey::Metadata, 12, &RequestKind::Metadata(req))
+        .await
+        .unwrap()
+    else {
+        panic!("not a Metadata response")
+    };
+    resp.topics[0].partitions[0].leader_epoch
+}
+
+/// DeleteRecords at every advertised version moves the log start: ListOffsets earliest and Fetch follow it, a
+/// fetch below it is OFFSET_OUT_OF_RANGE, and so it stays after a restart. OffsetForLeaderEpoch at every advertised
+/// version answers from the leader-epoch history, which a restart extends. DescribeLogDirs at every advertised
+/// version reports one directory with the partition's bytes, less after a delete.
+#[tokio::test]
+async fn records_deleted_epochs_ended_and_sizes_over_the_wire() {
+    use automq_protocol::kafka_protocol::messages::DescribeLogDirsRequest;
+    use automq_protocol::kafka_protocol::messages::describe_log_dirs_request::DescribableLogDirTopic;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut broker = start(dir.path(), &[]);
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    create(&mut conn, "d", 1, &[]).await;
+    let first_epoch = leader_epoch(&mut conn, "d").await;
+    for i in 0..10 {
+        let v = format!("v{i}");
+        let (code, base) = produce(
+            &mut conn,
+            "d",
+            0,
+            batch(&[(None, Some(&v)), (None, Some(&v))], 0),
+        )
+        .await;
+        assert_eq!((code, base), (0, 2 * i));
+    }
+    let sizes = |resp: &automq_protocol::kafka_protocol::messages::DescribeLogDirsResponse| {
+        let d = &resp.results[0];
+        (
+            d.error_code,
+            d.log_dir.to_string(),
+            d.topics[0].partitions[0].partition_size,
+        )
+    };
+    let describe_dirs = DescribeLogDirsRequest::default().with_topics(Some(vec![
+        DescribableLogDirTopic::default()
+            .with_topic(name("d"))
+            .with_partitions(vec![0]),
+    ]));
+    let mut full = 0;
+    for v in 1..=4 {
+        let ResponseKind::DescribeLogDirs(resp) = conn
+            .call(
+                ApiKey::DescribeLogDirs,
+                v,
+                &RequestKind::DescribeLogDirs(describe_dirs.clone()),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {}", broker.drain_log().join("\n")))
+        else {
+            panic!("v{v}: not a DescribeLogDirs response")
+        };
+        let (code, log_dir, size) = sizes(&resp);
+        assert_eq!(code, 0, "DescribeLogDirs v{v}");
+        assert!(log_dir.contains("data"), "{log_dir}");
+        assert!(size > 0);
+        full = size;
+    }
+    for v in 0..=2 {
+        let to = 3 + 4 * i64::from(v);
+        assert_eq!(
+            delete_records(&mut conn, v, "d", 0, to).await,
+            (0, to),
+            "DeleteRecords v{v}"
+        );
+        assert_eq!(earliest(&mut conn, "d", 0).await, to);
+        assert_eq!(fetch_at(&mut conn, "d", 0, to).await, (0, to, Some(to)));
+        assert_eq!(
+            fetch_at(&mut conn, "d", 0, to - 1).await.0,
+            1,
+            "OFFSET_OUT_OF_RANGE below it"
+        );
+    }
+    assert_eq!(
+        delete_records(&mut conn, 2, "d", 0, 21).await.0,
+        1,
+        "beyond the high watermark"
+    );
+    let ResponseKind::DescribeLogDirs(resp) = conn
+        .call(
+            ApiKey::DescribeLogDirs,
+            4,
+            &RequestKind::DescribeLogDirs(describe_dirs.clone()),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not a DescribeLogDirs response")
+    };
+    let smaller = sizes(&resp).2;
+    assert!(smaller < full && smaller > 0, "{smaller} of {full}");
+    for v in 2..=4 {
+        assert_eq!(
+            epoch_end(&mut conn, v, "d", first_epoch).await,
+            (0, first_epoch, 20),
+            "OffsetForLeaderEpoch v{v}"
+        );
+    }
+
+    assert!(broker.signal_and_wait("TERM").success());
+    let broker = start(dir.path(), &[]);
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    assert_eq!(earliest(&mut conn, "d", 0).await, 11);
+    assert_eq!(fetch_at(&mut conn, "d", 0, 10).await.0, 1);
+    let second_epoch = leader_epoch(&mut conn, "d").await;
+    assert!(second_epoch > first_epoch);
+    let (code, base) = produce(&mut conn, "d", 0, batch(&[(None, Some("after"))], 0)).await;
+    assert_eq!((code, base), (0, 20));
+    assert_eq!(
+        epoch_end(&mut conn, 4, "d", first_epoch).await,
+        (0, first_epoch, 20)
+    );
+    assert_eq!(
+        epoch_end(&mut conn, 4, "d", second_epoch).await,
+        (0, second_epoch, 21)
+    );
+    let ResponseKind::DescribeLogDirs(resp) = conn
+        .call(
+            ApiKey::DescribeLogDirs,
+            4,
+            &RequestKind::DescribeLogDirs(describe_dirs),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not a DescribeLogDirs response")
+    };
+    assert!(
+        sizes(&resp).2 > smaller,
+        "the earlier batches counted after the restart, and the new one"
+    );
+}

@@ -66,6 +66,9 @@ mod kafka {
             "CreatePartitions(37): 0 to 3",
             "AlterConfigs(33): 0 to 2",
             "IncrementalAlterConfigs(44): 0 to 1",
+            "DeleteRecords(21): 0 to 2",
+            "OffsetForLeaderEpoch(23): 2 to 4",
+            "DescribeLogDirs(35): 1 to 4",
         ] {
             assert!(out.contains(line), "{line} missing:\n{out}");
         }
@@ -357,5 +360,102 @@ mod kafka {
             ),
             "{out}"
         );
+    }
+
+    /// kafka-delete-records moves the log start: kafka-get-offsets reports it as the earliest offset, the console
+    /// consumer reads from it, and kafka-log-dirs reports the partition with its size.
+    #[test]
+    #[ignore = "peer: kafka (dev/test runs it)"]
+    fn delete_records_and_log_dirs_through_kafkas_tools() {
+        let dir = tempfile::tempdir().unwrap();
+        let broker = start(dir.path());
+        let b = broker.addrs[0].to_string();
+        let run = |args: &[&str]| {
+            let (ok, out, err) = tool(args);
+            assert!(ok, "{args:?}\n{out}\n{err}");
+            out
+        };
+        run(&[
+            "topics",
+            "--bootstrap-server",
+            &b,
+            "--create",
+            "--topic",
+            "dr",
+            "--partitions",
+            "1",
+        ]);
+        let lines: Vec<String> = (0..20).map(|i| format!("line {i}")).collect();
+        let (ok, out, err) = tool_with_input(
+            &[
+                "console-producer",
+                "--bootstrap-server",
+                &b,
+                "--topic",
+                "dr",
+            ],
+            &(lines.join("\n") + "\n"),
+        );
+        assert!(ok, "{out}\n{err}");
+        let json = dir.path().join("delete.json");
+        std::fs::write(
+            &json,
+            r#"{"partitions": [{"topic": "dr", "partition": 0, "offset": 5}], "version": 1}"#,
+        )
+        .unwrap();
+        let out = run(&[
+            "delete-records",
+            "--bootstrap-server",
+            &b,
+            "--offset-json-file",
+            json.to_str().unwrap(),
+        ]);
+        assert!(out.contains("partition: dr-0\tlow_watermark: 5"), "{out}");
+        let out = run(&[
+            "get-offsets",
+            "--bootstrap-server",
+            &b,
+            "--topic",
+            "dr",
+            "--time",
+            "-2",
+        ]);
+        assert_eq!(out.trim(), "dr:0:5");
+        let out = run(&[
+            "console-consumer",
+            "--bootstrap-server",
+            &b,
+            "--topic",
+            "dr",
+            "--partition",
+            "0",
+            "--offset",
+            "earliest",
+            "--max-messages",
+            "15",
+        ]);
+        assert_eq!(
+            out.lines().collect::<Vec<_>>(),
+            lines[5..],
+            "read from the new log start"
+        );
+        let out = run(&[
+            "log-dirs",
+            "--bootstrap-server",
+            &b,
+            "--describe",
+            "--topic-list",
+            "dr",
+        ]);
+        let json = out
+            .lines()
+            .find(|l| l.starts_with('{'))
+            .unwrap_or_else(|| panic!("{out}"));
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        let dirs = &v["brokers"][0]["logDirs"];
+        assert_eq!(dirs.as_array().map(Vec::len), Some(1), "{json}");
+        let p = &dirs[0]["partitions"][0];
+        assert_eq!(p["partition"], "dr-0", "{json}");
+        assert!(p["size"].as_i64().unwrap() > 0, "{json}");
     }
 }

@@ -6,14 +6,17 @@ mod alter_configs;
 mod api_versions;
 mod create_partitions;
 mod create_topics;
+mod delete_records;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_log_dirs;
 mod fetch;
 mod incremental_alter_configs;
 mod init_producer_id;
 mod list_offsets;
 mod metadata;
+mod offset_for_leader_epoch;
 mod produce;
 
 use automq_protocol::kafka_protocol::messages::{RequestKind, ResponseKind};
@@ -41,6 +44,13 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
         ApiKey::IncrementalAlterConfigs,
         VersionRange { min: 0, max: 1 },
     ),
+    // Log start, leader epochs and sizes.
+    (ApiKey::DeleteRecords, VersionRange { min: 0, max: 2 }),
+    (
+        ApiKey::OffsetForLeaderEpoch,
+        VersionRange { min: 2, max: 4 },
+    ),
+    (ApiKey::DescribeLogDirs, VersionRange { min: 1, max: 4 }),
 ];
 
 pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
@@ -105,6 +115,16 @@ pub async fn handle(broker: &Broker, version: i16, body: RequestKind) -> Option<
                 incremental_alter_configs::handle(broker, &req).await,
             ))
         }
+        // Log start, leader epochs and sizes.
+        RequestKind::DeleteRecords(req) => respond(ResponseKind::DeleteRecords(
+            delete_records::handle(broker, &req).await,
+        )),
+        RequestKind::OffsetForLeaderEpoch(req) => respond(ResponseKind::OffsetForLeaderEpoch(
+            offset_for_leader_epoch::handle(broker, &req).await,
+        )),
+        RequestKind::DescribeLogDirs(req) => respond(ResponseKind::DescribeLogDirs(
+            describe_log_dirs::handle(broker, &req).await,
+        )),
         _ => None,
     }
 }

@@ -8,9 +8,12 @@ mod admin;
 pub mod batch;
 pub mod broker_config;
 pub mod config;
+pub mod index;
 pub mod partition;
+pub mod partition_entry;
 pub mod producers;
 pub mod registry;
+mod trim;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -130,6 +133,12 @@ impl Topics {
             info!(stream, name, "deleting the stream of a deleted topic");
             topics.engine.delete_stream(stream).await?;
         }
+        let view = topics.view();
+        topics
+            .delete_partition_entries(|id| {
+                uuid::Uuid::parse_str(id).map_or(true, |id| !view.by_id.contains_key(&id))
+            })
+            .await;
         info!(topics = topics.view().by_name.len(), "topics loaded");
         Ok(topics)
     }
@@ -318,21 +327,59 @@ impl Topics {
             keys.iter().filter_map(|k| open.remove(k)).collect()
         };
         drop(slots);
-        for p in 0..topic.entry.partitions {
-            let stream_name = topic.entry.data_stream_name(p);
-            let stream = self.engine.meta().read(|s| s.stream_id(&stream_name)).await;
-            if let Some(stream) = stream
-                && let Err(e) = self.engine.delete_stream(stream).await
-            {
+        // Every stream of the topic (its partitions' data and compacted heads), then its partition entries.
+        let prefix = format!("kafka/{}/", topic.entry.id);
+        let streams: Vec<u64> = self
+            .engine
+            .meta()
+            .read(|s| {
+                s.streams()
+                    .filter(|(_, m)| m.name.starts_with(&prefix))
+                    .map(|(id, _)| id)
+                    .collect()
+            })
+            .await;
+        for stream in streams {
+            if let Err(e) = self.engine.delete_stream(stream).await {
                 warn!(
                     topic = name,
-                    partition = p,
                     "deleting stream {stream} failed: {e}; the next start retries"
                 );
             }
         }
+        self.delete_partition_entries(|id| id == topic.entry.id)
+            .await;
         info!(topic = name, "topic deleted");
         Ok(())
+    }
+
+    /// Deletes the registry entries of partitions whose topic id `gone` says is gone.
+    async fn delete_partition_entries(&self, gone: impl Fn(&str) -> bool) {
+        let keys: Vec<String> = self
+            .engine
+            .meta()
+            .read(partition_entry::keys)
+            .await
+            .into_iter()
+            .filter(|k| partition_entry::topic_id_of_key(k).is_some_and(&gone))
+            .collect();
+        for key in keys {
+            let done = self
+                .engine
+                .meta()
+                .propose_with(|s| {
+                    Ok(s.entry(&key)
+                        .is_some()
+                        .then(|| MetaRecord::EntryDeleted { key: key.clone() }))
+                })
+                .await;
+            if let Err(e) = done {
+                warn!(
+                    key,
+                    "deleting a partition entry failed: {e}; the next start retries"
+                );
+            }
+        }
     }
 
     /// The partition, opened on this broker at its first use.
@@ -367,6 +414,7 @@ impl Topics {
                 index,
                 stream,
                 self.appended.clone(),
+                topic.config.index_interval,
             )
             .await?;
             info!(topic = %topic.entry.name, partition = index, stream, leader_epoch = p.leader_epoch, "partition opened");
