@@ -142,7 +142,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         idle_timeout: Duration::from_millis(config.network.idle_timeout_ms),
         drain_timeout: Duration::from_secs(10),
     };
+    // Retention (and compaction) on the partitions this broker leads, until shutdown.
+    let background = tokio::spawn({
+        let broker = broker.clone();
+        async move { broker.topics.run_background().await }
+    });
     server::run(listeners, broker.clone(), limits, shutdown).await;
+    background.abort();
     broker
         .topics
         .shutdown()

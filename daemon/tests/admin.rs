@@ -727,3 +727,111 @@ async fn records_deleted_epochs_ended_and_sizes_over_the_wire() {
         "the earlier batches counted after the restart, and the new one"
     );
 }
+
+/// Polls `earliest` until it is `want` (the background task runs every 100 ms here); panics after a minute.
+async fn wait_for_earliest(conn: &mut KafkaConn, topic: &str, want: i64) {
+    for _ in 0..600 {
+        if earliest(conn, topic, 0).await == want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the log start of {topic} never reached {want} (now {})",
+        earliest(conn, topic, 0).await
+    );
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// Retention runs in the background: batches older than `retention.ms` go, whole, up to the first newer one;
+/// a broker-wide `log.retention.bytes` set at runtime trims a topic without its own; a fetch below the new start is
+/// OFFSET_OUT_OF_RANGE; a compacted topic keeps everything; all of it holds after a restart.
+#[tokio::test]
+async fn retention_by_time_and_size_runs_in_the_background() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--set", "topics.retention_check_interval_ms=100"];
+    let mut broker = start(dir.path(), &args);
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    create(
+        &mut conn,
+        "old",
+        1,
+        &[("retention.ms", "60000"), ("index.interval.bytes", "0")],
+    )
+    .await;
+    create(&mut conn, "big", 1, &[]).await;
+    create(
+        &mut conn,
+        "kept",
+        1,
+        &[("cleanup.policy", "compact"), ("retention.ms", "1")],
+    )
+    .await;
+    let hour_ago = now_ms() - 3_600_000;
+    for i in 0..3 {
+        let v = format!("old{i}");
+        produce(
+            &mut conn,
+            "old",
+            0,
+            batch(&[(None, Some(&v)), (None, Some(&v))], hour_ago),
+        )
+        .await;
+        produce(
+            &mut conn,
+            "kept",
+            0,
+            batch(&[(Some("k"), Some(&v))], hour_ago),
+        )
+        .await;
+    }
+    produce(&mut conn, "old", 0, batch(&[(None, Some("new"))], now_ms())).await;
+    produce(
+        &mut conn,
+        "old",
+        0,
+        batch(&[(None, Some("old again"))], hour_ago),
+    )
+    .await;
+    wait_for_earliest(&mut conn, "old", 6).await;
+    assert_eq!(
+        fetch_at(&mut conn, "old", 0, 5).await.0,
+        1,
+        "OFFSET_OUT_OF_RANGE"
+    );
+    assert_eq!(fetch_at(&mut conn, "old", 0, 6).await, (0, 6, Some(6)));
+
+    let one = batch(&[(None, Some(&"x".repeat(100)))], now_ms());
+    for _ in 0..10 {
+        produce(&mut conn, "big", 0, one.clone()).await;
+    }
+    let keep = (one.len() * 4).to_string();
+    let (code, msg) = incremental(
+        &mut conn,
+        1,
+        BROKER,
+        "",
+        &[("log.retention.bytes", 0, Some(&keep))],
+    )
+    .await;
+    assert_eq!(code, 0, "{msg}");
+    wait_for_earliest(&mut conn, "big", 6).await;
+    assert_eq!(
+        earliest(&mut conn, "kept", 0).await,
+        0,
+        "compact only: no retention"
+    );
+
+    assert!(broker.signal_and_wait("TERM").success());
+    let broker = start(dir.path(), &args);
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    assert_eq!(earliest(&mut conn, "old", 0).await, 6);
+    assert_eq!(earliest(&mut conn, "big", 0).await, 6);
+    assert_eq!(fetch_at(&mut conn, "big", 0, 6).await, (0, 6, Some(6)));
+}

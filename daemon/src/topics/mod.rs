@@ -5,6 +5,7 @@
 //! layout on storage is in docs/partitions.md.
 
 mod admin;
+mod background;
 pub mod batch;
 pub mod broker_config;
 pub mod config;
@@ -13,6 +14,7 @@ pub mod partition;
 pub mod partition_entry;
 pub mod producers;
 pub mod registry;
+mod retention;
 mod trim;
 
 use std::collections::{BTreeMap, HashMap};
@@ -24,6 +26,7 @@ use automq_stream::meta::MetaRecord;
 use tokio::sync::{OnceCell, watch};
 use tracing::{info, warn};
 
+pub use background::now_ms;
 pub use partition::{Appended, Partition, PartitionError};
 pub use registry::TopicEntry;
 
