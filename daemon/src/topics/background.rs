@@ -1,5 +1,6 @@
-//! The broker's background work on the partitions it leads: retention every `log.retention.check.interval.ms`.
-//! Each round first catches up with the metadata log, so config changes made through another broker count.
+//! The broker's background work on the partitions it leads: retention every `log.retention.check.interval.ms`,
+//! compaction every `log.cleaner.backoff.ms`. Each round first catches up with the metadata log, so config changes
+//! made through another broker count.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -45,6 +46,26 @@ impl Topics {
         moved
     }
 
+    /// Runs a compaction pass on every compacted partition open here that is due; returns how many compacted.
+    pub async fn compaction_pass(&self, now_ms: i64) -> usize {
+        let budget = usize::try_from(
+            self.layers()
+                .long("log.cleaner.dedupe.buffer.size", 128 << 20),
+        )
+        .unwrap_or(usize::MAX);
+        let mut done = 0;
+        for (topic, p) in self.open_partitions() {
+            match p.compact(&topic.config, now_ms, budget).await {
+                Ok(Some(_)) => done += 1,
+                Ok(None) => {}
+                Err(e) => {
+                    warn!(topic = %topic.entry.name, partition = p.index, "compaction failed: {}; the next round retries", e.message)
+                }
+            }
+        }
+        done
+    }
+
     /// Catches up with the metadata log and rebuilds the view (other brokers' changes).
     pub async fn catch_up(&self) {
         match self.engine.meta().catch_up().await {
@@ -53,23 +74,38 @@ impl Topics {
         }
     }
 
-    /// Runs retention on schedule until the task is dropped or aborted.
+    /// Runs retention and compaction on schedule until the task is dropped or aborted.
     pub async fn run_background(&self) {
-        let mut retention_due = tokio::time::Instant::now();
+        let now = tokio::time::Instant::now();
+        let (mut retention_due, mut compaction_due) = (now, now);
         loop {
-            let layers = self.layers();
-            let retention_every = Duration::from_millis(
-                layers
-                    .long("log.retention.check.interval.ms", 300_000)
-                    .max(1) as u64,
-            );
-            tokio::time::sleep_until(retention_due).await;
+            tokio::time::sleep_until(retention_due.min(compaction_due)).await;
             self.catch_up().await;
-            let moved = self.retention_pass(now_ms()).await;
-            if moved > 0 {
-                debug!(partitions = moved, "retention round done");
+            let layers = self.layers();
+            let every = |name: &str, default: i64| {
+                Duration::from_millis(
+                    u64::try_from(layers.long(name, default))
+                        .unwrap_or(1)
+                        .max(1),
+                )
+            };
+            let now = tokio::time::Instant::now();
+            if now >= retention_due {
+                let moved = self.retention_pass(now_ms()).await;
+                if moved > 0 {
+                    debug!(partitions = moved, "retention round done");
+                }
+                retention_due =
+                    tokio::time::Instant::now() + every("log.retention.check.interval.ms", 300_000);
             }
-            retention_due = tokio::time::Instant::now() + retention_every;
+            if now >= compaction_due {
+                let compacted = self.compaction_pass(now_ms()).await;
+                if compacted > 0 {
+                    debug!(partitions = compacted, "compaction round done");
+                }
+                compaction_due =
+                    tokio::time::Instant::now() + every("log.cleaner.backoff.ms", 15_000);
+            }
         }
     }
 }

@@ -164,6 +164,33 @@ impl LogIndex {
         }
     }
 
+    /// Makes the next batch start a new span, so that the current end stays a span boundary.
+    pub fn seal(&mut self) {
+        self.tail = usize::MAX;
+    }
+
+    /// Replaces the spans before span `k` (which must start where `front` ends) with `front`: the index of a
+    /// compacted copy of that range. `k` may be the number of spans (everything is replaced).
+    pub fn splice_front(&mut self, k: usize, front: LogIndex) {
+        let old_before = self.spans.get(k).map_or(self.end_bytes, |s| s.bytes_before);
+        let tail_bytes = self.end_bytes - old_before;
+        let rest: Vec<Span> = self.spans.drain(k..).collect();
+        let was_last_tail = self.tail;
+        self.spans = front.spans;
+        let shift = front.end_bytes;
+        for s in rest.iter() {
+            self.spans.push_back(Span {
+                bytes_before: s.bytes_before - old_before + shift,
+                ..*s
+            });
+        }
+        self.end_bytes = shift + tail_bytes;
+        if rest.is_empty() {
+            self.tail = was_last_tail;
+            self.next = self.next.max(front.next);
+        }
+    }
+
     /// Drops every span: the whole indexed range is gone, and the next batch starts at `next`.
     pub fn clear(&mut self, next: u64) {
         *self = LogIndex::new(next);
@@ -224,6 +251,19 @@ mod tests {
         assert_eq!((earlier.bytes(), earlier.next()), (150, 8));
         assert_eq!(earlier.spans().count(), 2);
         assert_eq!(earlier.max_timestamp(), Some((9, 6)));
+        let mut sealed = earlier.clone();
+        sealed.seal();
+        sealed.add(8, 9, 10, None, 4096);
+        assert_eq!(sealed.spans().count(), 3, "sealed: a new span");
+        let mut compacted = LogIndex::new(0);
+        compacted.add(0, 5, 40, Some((7, 0)), 4096);
+        sealed.splice_front(1, compacted);
+        assert_eq!(sealed.bytes(), 40 + 50 + 10);
+        assert_eq!(
+            sealed.spans().map(|s| s.offset).collect::<Vec<_>>(),
+            [0, 5, 8]
+        );
+        assert_eq!(sealed.span_of(6), Some((1, 8)));
         earlier.trim(5, 8, 150, None);
         assert_eq!(
             (earlier.bytes(), earlier.next()),

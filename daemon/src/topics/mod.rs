@@ -8,6 +8,7 @@ mod admin;
 mod background;
 pub mod batch;
 pub mod broker_config;
+mod compaction;
 pub mod config;
 pub mod index;
 pub mod partition;
@@ -134,6 +135,28 @@ impl Topics {
         };
         for (stream, name) in orphans {
             info!(stream, name, "deleting the stream of a deleted topic");
+            topics.engine.delete_stream(stream).await?;
+        }
+        // Compacted heads that no partition entry names (a pass that crashed before recording its head).
+        let stale: Vec<(u64, String)> = topics
+            .engine
+            .meta()
+            .read(|s| {
+                let named: std::collections::HashSet<String> = partition_entry::keys(s)
+                    .iter()
+                    .filter_map(|k| partition_entry::PartitionEntry::read(s, k).compacted)
+                    .map(|c| c.stream)
+                    .collect();
+                s.streams()
+                    .filter(|(_, m)| {
+                        registry::is_compacted_head(&m.name) && !named.contains(&m.name)
+                    })
+                    .map(|(id, m)| (id, m.name.clone()))
+                    .collect()
+            })
+            .await;
+        for (stream, name) in stale {
+            info!(stream, name, "deleting a compacted head no partition uses");
             topics.engine.delete_stream(stream).await?;
         }
         let view = topics.view();

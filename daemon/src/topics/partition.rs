@@ -93,6 +93,8 @@ pub(super) struct State {
     /// As stored in the registry, except that its start follows the log start at once.
     pub entry: PartitionEntry,
     pub head: Option<Head>,
+    /// Compacted heads replaced by a later pass, deleted by the pass after (a read may still be on one).
+    pub retired: Vec<StreamId>,
 }
 
 #[derive(Debug)]
@@ -172,6 +174,7 @@ impl Partition {
                 complete: false,
                 entry,
                 head,
+                retired: Vec::new(),
             }),
             scan: tokio::sync::Mutex::new(()),
             maintenance: tokio::sync::Mutex::new(()),
