@@ -1,5 +1,6 @@
 //! What the request handlers share: this broker's identity and its topics on the stream engine.
 
+use crate::handlers::fetch_session::FetchSessions;
 use crate::topics::Topics;
 
 /// The state handlers read. Cheap to share behind an `Arc`.
@@ -11,6 +12,8 @@ pub struct Broker {
     pub advertised_host: String,
     pub advertised_port: i32,
     pub topics: Topics,
+    /// Incremental fetch sessions (KIP-227).
+    pub fetch_sessions: FetchSessions,
 }
 
 #[cfg(test)]
@@ -45,6 +48,10 @@ pub(crate) mod testing {
             advertised_host: "127.0.0.1".into(),
             advertised_port: 9092,
             topics: Topics::open(engine, defaults).await.unwrap(),
+            fetch_sessions: crate::handlers::fetch_session::FetchSessions::new(
+                1000,
+                Duration::from_secs(120),
+            ),
         }
     }
 

@@ -74,6 +74,8 @@ pub struct NetworkConfig {
     pub request_max_bytes: usize,
     /// Connections idle this long are closed (Kafka's `connections.max.idle.ms`).
     pub idle_timeout_ms: u64,
+    /// Incremental fetch sessions the broker keeps (Kafka's `max.incremental.fetch.session.cache.slots`; 0: none).
+    pub fetch_session_slots: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -152,6 +154,7 @@ impl Default for NetworkConfig {
         Self {
             request_max_bytes: 100 * 1024 * 1024,
             idle_timeout_ms: 600_000,
+            fetch_session_slots: 1000,
         }
     }
 }
@@ -231,6 +234,7 @@ keys! {
     "wal.upload_interval_ms" => wal.upload_interval_ms,
     "network.request_max_bytes" => network.request_max_bytes,
     "network.idle_timeout_ms" => network.idle_timeout_ms,
+    "network.fetch_session_slots" => network.fetch_session_slots,
     "topics.auto_create" => topics.auto_create,
     "topics.default_partitions" => topics.default_partitions,
     "topics.retention_ms" => topics.retention_ms,

@@ -8,6 +8,7 @@ use anyhow::Context;
 use automq_stream::engine::{Engine, EngineConfig, WalKind};
 use automqd::broker::Broker;
 use automqd::config::{self, Config, WalKind as WalKindConfig};
+use automqd::handlers::fetch_session::FetchSessions;
 use automqd::server::{self, ConnectionLimits};
 use automqd::storage;
 use automqd::topics::{BrokerSettings, TopicDefaults, Topics};
@@ -112,6 +113,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
                 .kafka_configs()
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
+                .chain([(
+                    "max.incremental.fetch.session.cache.slots".to_string(),
+                    config.network.fetch_session_slots.to_string(),
+                )])
                 .collect(),
             log_dir: backend.display_uri(),
         },
@@ -136,6 +141,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         advertised_host,
         advertised_port,
         topics,
+        fetch_sessions: FetchSessions::new(
+            config.network.fetch_session_slots,
+            Duration::from_secs(120),
+        ),
     });
     let limits = ConnectionLimits {
         max_request_bytes: config.network.request_max_bytes,

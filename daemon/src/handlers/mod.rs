@@ -12,6 +12,7 @@ mod describe_cluster;
 mod describe_configs;
 mod describe_log_dirs;
 mod fetch;
+pub mod fetch_session;
 mod incremental_alter_configs;
 mod init_producer_id;
 mod list_offsets;

@@ -137,7 +137,7 @@ pub const OWN: &[BrokerDef] = &[
         Kind::Int,
         false,
         Some(0),
-        "Incremental fetch sessions the broker keeps (fetch_sessions.slots).",
+        "Incremental fetch sessions the broker keeps (network.fetch_session_slots).",
     ),
     own(
         "node.id",
