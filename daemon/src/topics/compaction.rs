@@ -654,5 +654,18 @@ mod tests {
         assert_eq!(consume(&p).await, want[3..]);
         assert_eq!(p.delete_records(8).await.unwrap(), 8);
         assert_eq!((p.offsets(), p.size().await.unwrap()), ((8, 8), 0));
+        // Deleting the topic deletes its head too, and its partition entry.
+        let id = t.entry.id.clone();
+        drop(p);
+        b.topics.delete("c").await.unwrap();
+        let names = b.topics.stream_names().await;
+        assert!(!names.iter().any(|n| n.contains(&id)), "{names:?}");
+        let entries = b
+            .topics
+            .engine
+            .meta()
+            .read(crate::topics::partition_entry::keys)
+            .await;
+        assert!(entries.is_empty(), "{entries:?}");
     }
 }
