@@ -2,6 +2,7 @@
 //! engine.
 
 use crate::groups::Groups;
+use crate::handlers::fetch_session::FetchSessions;
 use crate::topics::Topics;
 
 /// The state handlers read. Cheap to share behind an `Arc`.
@@ -14,6 +15,8 @@ pub struct Broker {
     pub advertised_port: i32,
     pub topics: Topics,
     pub groups: Groups,
+    /// Incremental fetch sessions (KIP-227).
+    pub fetch_sessions: FetchSessions,
 }
 
 #[cfg(test)]
@@ -51,6 +54,10 @@ pub(crate) mod testing {
             advertised_port: 9092,
             topics: Topics::open(engine, defaults).await.unwrap(),
             groups,
+            fetch_sessions: crate::handlers::fetch_session::FetchSessions::new(
+                1000,
+                Duration::from_secs(120),
+            ),
         }
     }
 
