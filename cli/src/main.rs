@@ -1,6 +1,7 @@
 //! `automqctl`: the admin CLI. Command groups live in their own modules; this file parses flags, runs the
 //! command, prints errors with their whole cause chain and owns the exit codes.
 
+mod bench;
 mod output;
 mod storage;
 
@@ -33,6 +34,11 @@ enum Command {
     /// Check storage locations before a broker uses them.
     #[command(subcommand)]
     Storage(storage::StorageCommand),
+    /// Benchmark producing and consuming: throughput, latency percentiles, pictures.
+    ///
+    /// Against a cluster (automq or Apache Kafka), an automqd started on a chosen backend, or two of them in
+    /// turn with the ratio of each metric.
+    Bench(Box<bench::BenchArgs>),
     /// Print a shell completion script (see the README for where each shell loads it from).
     Completions {
         #[arg(value_enum)]
@@ -79,6 +85,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Storage(cmd) => storage::run(cmd, cli.output).await,
+            Command::Bench(args) => bench::run(*args, cli.output).await,
             Command::Completions { shell } => {
                 use clap::CommandFactory;
                 clap_complete::generate(

@@ -31,3 +31,8 @@ fn storage_check_help() {
 fn an_unknown_command_is_a_usage_error() {
     insta::assert_snapshot!(help(&["stroage"]));
 }
+
+#[test]
+fn bench_help() {
+    insta::assert_snapshot!(help(&["bench", "--help"]));
+}
