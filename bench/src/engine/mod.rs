@@ -64,7 +64,7 @@ pub struct Section {
 
 impl std::fmt::Display for Section {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "## {}\n\n{}", self.title, self.table)?;
+        writeln!(f, "## {}\n\n{}\n", self.title, self.table)?;
         for n in &self.notes {
             writeln!(f, "{n}")?;
         }
@@ -253,6 +253,7 @@ pub async fn file_wal(opts: &Options) -> Result<Vec<Section>> {
     )
     .await;
     let probe = SyncProbe::start(&wal_dir);
+    let cpu = cpu_time();
     let max = closed_loop(
         &engine,
         &streams,
@@ -261,6 +262,7 @@ pub async fn file_wal(opts: &Options) -> Result<Vec<Section>> {
         opts.step(),
     )
     .await;
+    let max_cpu = cpu_per_append(cpu, max.appends);
     let beside = probe.finish()?;
     let mut t = table(&[
         "load",
@@ -273,9 +275,10 @@ pub async fn file_wal(opts: &Options) -> Result<Vec<Section>> {
         "max ms",
         "fdatasync beside p50 / p99 ms",
         "p99 / fdatasync p50",
+        "CPU µs / append",
         "failed",
     ]);
-    let row = |load: String, target: String, run: &Run, beside: &Latencies| {
+    let row = |load: String, target: String, run: &Run, beside: &Latencies, cpu: String| {
         let [p50, p99, p999, mx] = latency_cells(&run.latencies);
         [
             load,
@@ -295,6 +298,7 @@ pub async fn file_wal(opts: &Options) -> Result<Vec<Section>> {
                 "{:.2}",
                 run.latencies.quantile(0.99).as_secs_f64() / fsync.quantile(0.5).as_secs_f64()
             ),
+            cpu,
             run.failed.to_string(),
         ]
     };
@@ -303,17 +307,21 @@ pub async fn file_wal(opts: &Options) -> Result<Vec<Section>> {
         "-".into(),
         &max,
         &beside,
+        max_cpu,
     ));
     for &f in &opts.fractions {
         let rate = max.per_second() * f;
         let probe = SyncProbe::start(&wal_dir);
+        let cpu = cpu_time();
         let run = open_loop(&engine, &streams, rate, body.clone(), opts.step()).await;
+        let cpu = cpu_per_append(cpu, run.appends);
         let beside = probe.finish()?;
         t.add_row(row(
             format!("{:.0} % of max", f * 100.0),
             format!("{rate:.0}"),
             &run,
             &beside,
+            cpu,
         ));
     }
     engine.shutdown().await?;
@@ -707,6 +715,27 @@ pub async fn memory(opts: &Options) -> Result<Section> {
                 .into(),
         ],
     })
+}
+
+/// CPU time this process has used (user + system), from /proc/self/stat (Linux, 100 ticks a second); `None`
+/// elsewhere.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// CPU microseconds per append over a step that started at `before`.
+fn cpu_per_append(before: Option<Duration>, appends: u64) -> String {
+    match (before, cpu_time()) {
+        (Some(a), Some(b)) if appends > 0 => {
+            format!("{:.0}", (b - a).as_secs_f64() * 1e6 / appends as f64)
+        }
+        _ => "-".into(),
+    }
 }
 
 /// Resident set size from /proc/self/statm (Linux); `None` elsewhere.
