@@ -66,12 +66,31 @@ pub struct ConfigEntry {
     pub source: &'static str,
     pub read_only: bool,
     pub sensitive: bool,
+    /// Every level that sets this config, the one in effect first (`STATIC_BROKER_CONFIG` under
+    /// `DYNAMIC_BROKER_CONFIG`, …).
+    pub synonyms: Vec<ConfigSynonym>,
+}
+
+/// One level that sets a config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigSynonym {
+    pub name: String,
+    pub value: Option<String>,
+    pub source: &'static str,
 }
 
 impl ConfigEntry {
     /// Whether the value is Kafka's built-in default rather than something someone set.
     pub fn is_default(&self) -> bool {
         self.source == "DEFAULT_CONFIG"
+    }
+
+    /// Whether the value agrees with the level the broker says is in effect. A broker applies a dynamic change
+    /// in steps, and for a moment may report the new source with the old value.
+    pub fn is_consistent(&self) -> bool {
+        self.synonyms
+            .first()
+            .is_none_or(|s| s.source == self.source && (self.sensitive || s.value == self.value))
     }
 }
 
@@ -107,16 +126,18 @@ impl Client {
         let resp = self
             .retrying(|| async move {
                 self.send(resource.target(), Resend::Safe, |_| {
-                    DescribeConfigsRequest::default().with_resources(vec![
-                        DescribeConfigsResource::default()
-                            .with_resource_type(resource.kafka_type())
-                            .with_resource_name(StrBytes::from_string(resource.kafka_name()))
-                            .with_configuration_keys(keys.map(|ks| {
-                                ks.iter()
-                                    .map(|k| StrBytes::from_string(k.clone()))
-                                    .collect()
-                            })),
-                    ])
+                    DescribeConfigsRequest::default()
+                        .with_include_synonyms(true)
+                        .with_resources(vec![
+                            DescribeConfigsResource::default()
+                                .with_resource_type(resource.kafka_type())
+                                .with_resource_name(StrBytes::from_string(resource.kafka_name()))
+                                .with_configuration_keys(keys.map(|ks| {
+                                    ks.iter()
+                                        .map(|k| StrBytes::from_string(k.clone()))
+                                        .collect()
+                                })),
+                        ])
                 })
                 .await
             })
@@ -141,6 +162,15 @@ impl Client {
                 source: source_name(c.config_source),
                 read_only: c.read_only,
                 sensitive: c.is_sensitive,
+                synonyms: c
+                    .synonyms
+                    .into_iter()
+                    .map(|s| ConfigSynonym {
+                        name: s.name.to_string(),
+                        value: s.value.map(|v| v.to_string()),
+                        source: source_name(s.source),
+                    })
+                    .collect(),
             })
             .collect();
         entries.sort_by(|a, b| a.name.cmp(&b.name));

@@ -215,10 +215,11 @@ impl Error {
     ) -> Result<(), Error> {
         match KafkaCode::check(code) {
             None => Ok(()),
+            // Brokers end their sentences with a period; the message continues after it.
             Some(code) => Err(Error::kafka(
                 resource(),
                 code,
-                message.map(|m| m.as_str().to_string()),
+                message.map(|m| m.as_str().trim().trim_end_matches('.').to_string()),
             )),
         }
     }
@@ -294,15 +295,19 @@ mod tests {
 
     #[test]
     fn messages_name_the_resource_the_code_and_the_broker_reason() {
-        let e = Error::kafka(
-            Resource::Topic("orders".into()),
-            KafkaCode(36),
-            Some("Topic 'orders' already exists.".into()),
-        );
+        let e = Error::check(
+            || Resource::Topic("orders".into()),
+            36,
+            Some(&kafka_protocol::protocol::StrBytes::from_static_str(
+                "Topic 'orders' already exists.",
+            )),
+        )
+        .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "topic `orders`: TOPIC_ALREADY_EXISTS (36): Topic 'orders' already exists."
+            "topic `orders`: TOPIC_ALREADY_EXISTS (36): Topic 'orders' already exists"
         );
+        assert!(Error::check(|| Resource::Cluster, 0, None).is_ok());
         let e = Error::kafka(
             Resource::Partition {
                 topic: "t".into(),

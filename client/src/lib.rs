@@ -22,7 +22,7 @@ mod versions;
 pub use client::{BrokerInfo, Client, Metadata, PartitionInfo, Resend, Target, TopicInfo};
 pub use cluster::{ClusterBroker, ClusterInfo};
 pub use config::{ClientConfig, ConfigError, KNOWN_KEYS, split_host_port};
-pub use configs::{AlterConfigOp, ConfigEntry, ConfigResource};
+pub use configs::{AlterConfigOp, ConfigEntry, ConfigResource, ConfigSynonym};
 pub use connection::Connection;
 pub use error::{Error, ErrorKind, KafkaCode, Resource, Result};
 pub use groups::{GroupDescription, GroupListing, GroupMember, decode_assignment};

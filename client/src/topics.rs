@@ -102,7 +102,8 @@ impl Client {
             let known = version >= 5;
             Ok(CreatedTopic {
                 name: topic.name.clone(),
-                id: (!r.topic_id.is_nil()).then(|| topic_id_string(&r.topic_id)),
+                // A validated topic has no id yet, whatever the answer carries.
+                id: (!validate_only && !r.topic_id.is_nil()).then(|| topic_id_string(&r.topic_id)),
                 partitions: if known {
                     Some(r.num_partitions)
                 } else {

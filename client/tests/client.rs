@@ -67,9 +67,14 @@ mod kafka {
     use super::*;
 
     fn bootstrap() -> String {
-        automq_testkit::peers::env("kafka")
-            .remove("BOOTSTRAP")
-            .expect("the kafka peer exports BOOTSTRAP")
+        static BOOTSTRAP: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        BOOTSTRAP
+            .get_or_init(|| {
+                automq_testkit::peers::env("kafka")
+                    .remove("BOOTSTRAP")
+                    .expect("the kafka peer exports BOOTSTRAP")
+            })
+            .clone()
     }
 
     async fn client() -> Client {
