@@ -23,18 +23,179 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
         'automqctl' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, reconfigure, grow, trim and delete topics')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'Check storage locations before a broker uses them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (see the README for where each shell loads it from)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
+        'automqctl;topic' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a topic; partitions and replication factor default to the brokers'' settings')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List topics with their partition count and replication factor')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show topics'' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs')
+            [CompletionResult]::new('alter-config', 'alter-config', [CompletionResultType]::ParameterValue, 'Set or remove topic configs (IncrementalAlterConfigs)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete topics')
+            [CompletionResult]::new('add-partitions', 'add-partitions', [CompletionResultType]::ParameterValue, 'Raise a topic''s partition count')
+            [CompletionResult]::new('trim', 'trim', [CompletionResultType]::ParameterValue, 'Delete a topic''s oldest records: those before an offset or before a time (DeleteRecords)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;topic;create' {
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Number of partitions [default: the brokers'' num.partitions]')
+            [CompletionResult]::new('--partitions', '--partitions', [CompletionResultType]::ParameterName, 'Number of partitions [default: the brokers'' num.partitions]')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'Replicas per partition [default: the brokers'' default.replication.factor]')
+            [CompletionResult]::new('--replication-factor', '--replication-factor', [CompletionResultType]::ParameterName, 'Replicas per partition [default: the brokers'' default.replication.factor]')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'A topic config, repeatable: --config retention.ms=86400000')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'A topic config, repeatable: --config retention.ms=86400000')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--if-not-exists', '--if-not-exists', [CompletionResultType]::ParameterName, 'Succeed without change when the topic exists')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Have the controller validate the request without creating anything')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;topic;list' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--internal', '--internal', [CompletionResultType]::ParameterName, 'Include internal topics (__consumer_offsets, …)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;topic;describe' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--all-configs', '--all-configs', [CompletionResultType]::ParameterName, 'Show every config, defaults included (by default only the configs set on the topic or its brokers)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;topic;alter-config' {
+            [CompletionResult]::new('--set', '--set', [CompletionResultType]::ParameterName, 'Set a config, repeatable: --set retention.ms=3600000')
+            [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Remove a config so the topic inherits the broker''s value, repeatable')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Have the broker validate the change without applying it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;topic;delete' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--if-exists', '--if-exists', [CompletionResultType]::ParameterName, 'Succeed for topics that do not exist')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;topic;add-partitions' {
+            [CompletionResult]::new('--total', '--total', [CompletionResultType]::ParameterName, 'The new total number of partitions')
+            [CompletionResult]::new('--add', '--add', [CompletionResultType]::ParameterName, 'How many partitions to add')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Have the controller validate the change without applying it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;topic;trim' {
+            [CompletionResult]::new('--before-offset', '--before-offset', [CompletionResultType]::ParameterName, 'Delete the records before this offset in each chosen partition')
+            [CompletionResult]::new('--before-time', '--before-time', [CompletionResultType]::ParameterName, 'Delete the records older than this RFC 3339 time (2026-05-01T00:00:00Z)')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Only these partitions (repeatable) [default: all]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print what would be deleted without deleting')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;topic;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a topic; partitions and replication factor default to the brokers'' settings')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List topics with their partition count and replication factor')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show topics'' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs')
+            [CompletionResult]::new('alter-config', 'alter-config', [CompletionResultType]::ParameterValue, 'Set or remove topic configs (IncrementalAlterConfigs)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete topics')
+            [CompletionResult]::new('add-partitions', 'add-partitions', [CompletionResultType]::ParameterValue, 'Raise a topic''s partition count')
+            [CompletionResult]::new('trim', 'trim', [CompletionResultType]::ParameterValue, 'Delete a topic''s oldest records: those before an offset or before a time (DeleteRecords)')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;topic;help;create' {
+            break
+        }
+        'automqctl;topic;help;list' {
+            break
+        }
+        'automqctl;topic;help;describe' {
+            break
+        }
+        'automqctl;topic;help;alter-config' {
+            break
+        }
+        'automqctl;topic;help;delete' {
+            break
+        }
+        'automqctl;topic;help;add-partitions' {
+            break
+        }
+        'automqctl;topic;help;trim' {
+            break
+        }
+        'automqctl;topic;help;help' {
+            break
+        }
         'automqctl;storage' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Probe a location: reachability, credentials, bucket, each capability, and PUT/GET latency and throughput at 4 KiB, 1 MiB and 16 MiB. Exits 1 when the store cannot serve a role it is checked for, saying why')
@@ -46,6 +207,10 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long any one request may take')
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
             [CompletionResult]::new('--create', '--create', [CompletionResultType]::ParameterName, 'Create the bucket or directory when it does not exist')
             [CompletionResult]::new('--quick', '--quick', [CompletionResultType]::ParameterName, 'Fewer measurements: 10, 5 and 2 requests per size instead of 50, 20 and 5')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -66,14 +231,50 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
         'automqctl;completions' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
         'automqctl;help' {
+            [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, reconfigure, grow, trim and delete topics')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'Check storage locations before a broker uses them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (see the README for where each shell loads it from)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;help;topic' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create a topic; partitions and replication factor default to the brokers'' settings')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List topics with their partition count and replication factor')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show topics'' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs')
+            [CompletionResult]::new('alter-config', 'alter-config', [CompletionResultType]::ParameterValue, 'Set or remove topic configs (IncrementalAlterConfigs)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete topics')
+            [CompletionResult]::new('add-partitions', 'add-partitions', [CompletionResultType]::ParameterValue, 'Raise a topic''s partition count')
+            [CompletionResult]::new('trim', 'trim', [CompletionResultType]::ParameterValue, 'Delete a topic''s oldest records: those before an offset or before a time (DeleteRecords)')
+            break
+        }
+        'automqctl;help;topic;create' {
+            break
+        }
+        'automqctl;help;topic;list' {
+            break
+        }
+        'automqctl;help;topic;describe' {
+            break
+        }
+        'automqctl;help;topic;alter-config' {
+            break
+        }
+        'automqctl;help;topic;delete' {
+            break
+        }
+        'automqctl;help;topic;add-partitions' {
+            break
+        }
+        'automqctl;help;topic;trim' {
             break
         }
         'automqctl;help;storage' {

@@ -20,17 +20,161 @@ set edit:completion:arg-completer[automqctl] = {|@words|
         &'automqctl'= {
             cand -o 'How to print results'
             cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
             cand -h 'Print help'
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand topic 'Create, list, describe, reconfigure, grow, trim and delete topics'
             cand storage 'Check storage locations before a broker uses them'
             cand completions 'Print a shell completion script (see the README for where each shell loads it from)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
+        &'automqctl;topic'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Create a topic; partitions and replication factor default to the brokers'' settings'
+            cand list 'List topics with their partition count and replication factor'
+            cand describe 'Show topics'' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs'
+            cand alter-config 'Set or remove topic configs (IncrementalAlterConfigs)'
+            cand delete 'Delete topics'
+            cand add-partitions 'Raise a topic''s partition count'
+            cand trim 'Delete a topic''s oldest records: those before an offset or before a time (DeleteRecords)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;topic;create'= {
+            cand -p 'Number of partitions [default: the brokers'' num.partitions]'
+            cand --partitions 'Number of partitions [default: the brokers'' num.partitions]'
+            cand -r 'Replicas per partition [default: the brokers'' default.replication.factor]'
+            cand --replication-factor 'Replicas per partition [default: the brokers'' default.replication.factor]'
+            cand -c 'A topic config, repeatable: --config retention.ms=86400000'
+            cand --config 'A topic config, repeatable: --config retention.ms=86400000'
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --if-not-exists 'Succeed without change when the topic exists'
+            cand --dry-run 'Have the controller validate the request without creating anything'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;topic;list'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --internal 'Include internal topics (__consumer_offsets, …)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;topic;describe'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --all-configs 'Show every config, defaults included (by default only the configs set on the topic or its brokers)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;topic;alter-config'= {
+            cand --set 'Set a config, repeatable: --set retention.ms=3600000'
+            cand --delete 'Remove a config so the topic inherits the broker''s value, repeatable'
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --dry-run 'Have the broker validate the change without applying it'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;topic;delete'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --if-exists 'Succeed for topics that do not exist'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;topic;add-partitions'= {
+            cand --total 'The new total number of partitions'
+            cand --add 'How many partitions to add'
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --dry-run 'Have the controller validate the change without applying it'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;topic;trim'= {
+            cand --before-offset 'Delete the records before this offset in each chosen partition'
+            cand --before-time 'Delete the records older than this RFC 3339 time (2026-05-01T00:00:00Z)'
+            cand --partition 'Only these partitions (repeatable) [default: all]'
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --dry-run 'Print what would be deleted without deleting'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;topic;help'= {
+            cand create 'Create a topic; partitions and replication factor default to the brokers'' settings'
+            cand list 'List topics with their partition count and replication factor'
+            cand describe 'Show topics'' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs'
+            cand alter-config 'Set or remove topic configs (IncrementalAlterConfigs)'
+            cand delete 'Delete topics'
+            cand add-partitions 'Raise a topic''s partition count'
+            cand trim 'Delete a topic''s oldest records: those before an offset or before a time (DeleteRecords)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;topic;help;create'= {
+        }
+        &'automqctl;topic;help;list'= {
+        }
+        &'automqctl;topic;help;describe'= {
+        }
+        &'automqctl;topic;help;alter-config'= {
+        }
+        &'automqctl;topic;help;delete'= {
+        }
+        &'automqctl;topic;help;add-partitions'= {
+        }
+        &'automqctl;topic;help;trim'= {
+        }
+        &'automqctl;topic;help;help'= {
+        }
         &'automqctl;storage'= {
             cand -o 'How to print results'
             cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
             cand -h 'Print help'
             cand --help 'Print help'
             cand check 'Probe a location: reachability, credentials, bucket, each capability, and PUT/GET latency and throughput at 4 KiB, 1 MiB and 16 MiB. Exits 1 when the store cannot serve a role it is checked for, saying why'
@@ -41,6 +185,10 @@ set edit:completion:arg-completer[automqctl] = {|@words|
             cand --timeout 'How long any one request may take'
             cand -o 'How to print results'
             cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
             cand --create 'Create the bucket or directory when it does not exist'
             cand --quick 'Fewer measurements: 10, 5 and 2 requests per size instead of 50, 20 and 5'
             cand -h 'Print help (see more with ''--help'')'
@@ -57,13 +205,41 @@ set edit:completion:arg-completer[automqctl] = {|@words|
         &'automqctl;completions'= {
             cand -o 'How to print results'
             cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
             cand -h 'Print help'
             cand --help 'Print help'
         }
         &'automqctl;help'= {
+            cand topic 'Create, list, describe, reconfigure, grow, trim and delete topics'
             cand storage 'Check storage locations before a broker uses them'
             cand completions 'Print a shell completion script (see the README for where each shell loads it from)'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;help;topic'= {
+            cand create 'Create a topic; partitions and replication factor default to the brokers'' settings'
+            cand list 'List topics with their partition count and replication factor'
+            cand describe 'Show topics'' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs'
+            cand alter-config 'Set or remove topic configs (IncrementalAlterConfigs)'
+            cand delete 'Delete topics'
+            cand add-partitions 'Raise a topic''s partition count'
+            cand trim 'Delete a topic''s oldest records: those before an offset or before a time (DeleteRecords)'
+        }
+        &'automqctl;help;topic;create'= {
+        }
+        &'automqctl;help;topic;list'= {
+        }
+        &'automqctl;help;topic;describe'= {
+        }
+        &'automqctl;help;topic;alter-config'= {
+        }
+        &'automqctl;help;topic;delete'= {
+        }
+        &'automqctl;help;topic;add-partitions'= {
+        }
+        &'automqctl;help;topic;trim'= {
         }
         &'automqctl;help;storage'= {
             cand check 'Probe a location: reachability, credentials, bucket, each capability, and PUT/GET latency and throughput at 4 KiB, 1 MiB and 16 MiB. Exits 1 when the store cannot serve a role it is checked for, saying why'

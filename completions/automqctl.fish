@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_automqctl_global_optspecs
-    string join \n o/output= h/help V/version
+    string join \n o/output= b/bootstrap-server= profile= X= h/help V/version
 end
 
 function __fish_automqctl_needs_command
@@ -25,14 +25,113 @@ function __fish_automqctl_using_subcommand
 end
 
 complete -c automqctl -n "__fish_automqctl_needs_command" -s o -l output -d 'How to print results' -r -f -a "table\t''
-json\t''"
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_needs_command" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_needs_command" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_needs_command" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
 complete -c automqctl -n "__fish_automqctl_needs_command" -s h -l help -d 'Print help'
 complete -c automqctl -n "__fish_automqctl_needs_command" -s V -l version -d 'Print version'
+complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "topic" -d 'Create, list, describe, reconfigure, grow, trim and delete topics'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "storage" -d 'Check storage locations before a broker uses them'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "completions" -d 'Print a shell completion script (see the README for where each shell loads it from)'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -f -a "create" -d 'Create a topic; partitions and replication factor default to the brokers\' settings'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -f -a "list" -d 'List topics with their partition count and replication factor'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -f -a "describe" -d 'Show topics\' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -f -a "alter-config" -d 'Set or remove topic configs (IncrementalAlterConfigs)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -f -a "delete" -d 'Delete topics'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -f -a "add-partitions" -d 'Raise a topic\'s partition count'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -f -a "trim" -d 'Delete a topic\'s oldest records: those before an offset or before a time (DeleteRecords)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and not __fish_seen_subcommand_from create list describe alter-config delete add-partitions trim help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s p -l partitions -d 'Number of partitions [default: the brokers\' num.partitions]' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s r -l replication-factor -d 'Replicas per partition [default: the brokers\' default.replication.factor]' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s c -l config -d 'A topic config, repeatable: --config retention.ms=86400000' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -l if-not-exists -d 'Succeed without change when the topic exists'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -l dry-run -d 'Have the controller validate the request without creating anything'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -l internal -d 'Include internal topics (__consumer_offsets, …)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -l all-configs -d 'Show every config, defaults included (by default only the configs set on the topic or its brokers)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l set -d 'Set a config, repeatable: --set retention.ms=3600000' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l delete -d 'Remove a config so the topic inherits the broker\'s value, repeatable' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -l dry-run -d 'Have the broker validate the change without applying it'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from alter-config" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -l if-exists -d 'Succeed for topics that do not exist'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l total -d 'The new total number of partitions' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l add -d 'How many partitions to add' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -l dry-run -d 'Have the controller validate the change without applying it'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from add-partitions" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from trim" -l before-offset -d 'Delete the records before this offset in each chosen partition' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from trim" -l before-time -d 'Delete the records older than this RFC 3339 time (2026-05-01T00:00:00Z)' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from trim" -l partition -d 'Only these partitions (repeatable) [default: all]' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from trim" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from trim" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from trim" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from trim" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from trim" -l dry-run -d 'Print what would be deleted without deleting'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from trim" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a topic; partitions and replication factor default to the brokers\' settings'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "list" -d 'List topics with their partition count and replication factor'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Show topics\' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "alter-config" -d 'Set or remove topic configs (IncrementalAlterConfigs)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete topics'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "add-partitions" -d 'Raise a topic\'s partition count'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "trim" -d 'Delete a topic\'s oldest records: those before an offset or before a time (DeleteRecords)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and not __fish_seen_subcommand_from check help" -s o -l output -d 'How to print results' -r -f -a "table\t''
-json\t''"
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and not __fish_seen_subcommand_from check help" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and not __fish_seen_subcommand_from check help" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and not __fish_seen_subcommand_from check help" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Probe a location: reachability, credentials, bucket, each capability, and PUT/GET latency and throughput at 4 KiB, 1 MiB and 16 MiB. Exits 1 when the store cannot serve a role it is checked for, saying why'
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -41,16 +140,32 @@ wal\t'Holds the object WAL: needs what data needs; latency decides how fast prod
 meta\t'Holds the metadata log: needs atomic create-if-absent'"
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and __fish_seen_subcommand_from check" -l timeout -d 'How long any one request may take' -r
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and __fish_seen_subcommand_from check" -s o -l output -d 'How to print results' -r -f -a "table\t''
-json\t''"
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and __fish_seen_subcommand_from check" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and __fish_seen_subcommand_from check" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and __fish_seen_subcommand_from check" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and __fish_seen_subcommand_from check" -l create -d 'Create the bucket or directory when it does not exist'
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and __fish_seen_subcommand_from check" -l quick -d 'Fewer measurements: 10, 5 and 2 requests per size instead of 50, 20 and 5'
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and __fish_seen_subcommand_from help" -f -a "check" -d 'Probe a location: reachability, credentials, bucket, each capability, and PUT/GET latency and throughput at 4 KiB, 1 MiB and 16 MiB. Exits 1 when the store cannot serve a role it is checked for, saying why'
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -s o -l output -d 'How to print results' -r -f -a "table\t''
-json\t''"
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
 complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from storage completions help" -f -a "storage" -d 'Check storage locations before a broker uses them'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from storage completions help" -f -a "completions" -d 'Print a shell completion script (see the README for where each shell loads it from)'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from storage completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic storage completions help" -f -a "topic" -d 'Create, list, describe, reconfigure, grow, trim and delete topics'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic storage completions help" -f -a "storage" -d 'Check storage locations before a broker uses them'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic storage completions help" -f -a "completions" -d 'Print a shell completion script (see the README for where each shell loads it from)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic storage completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic; partitions and replication factor default to the brokers\' settings'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics with their partition count and replication factor'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Show topics\' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "alter-config" -d 'Set or remove topic configs (IncrementalAlterConfigs)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete topics'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "add-partitions" -d 'Raise a topic\'s partition count'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "trim" -d 'Delete a topic\'s oldest records: those before an offset or before a time (DeleteRecords)'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from storage" -f -a "check" -d 'Probe a location: reachability, credentials, bucket, each capability, and PUT/GET latency and throughput at 4 KiB, 1 MiB and 16 MiB. Exits 1 when the store cannot serve a role it is checked for, saying why'

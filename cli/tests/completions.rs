@@ -94,4 +94,31 @@ fn bash_completes_subcommands_and_flags() {
         assert!(flags.contains(&f.to_string()), "{f} missing from {flags:?}");
     }
     assert_eq!(bash_complete("automqctl completions fi"), ["fish"]);
+    assert_eq!(bash_complete("automqctl to"), ["topic"]);
+    let topic = bash_complete("automqctl topic ");
+    for c in [
+        "create",
+        "list",
+        "describe",
+        "alter-config",
+        "delete",
+        "add-partitions",
+        "trim",
+    ] {
+        assert!(topic.contains(&c.to_string()), "{c} missing from {topic:?}");
+    }
+    let create = bash_complete("automqctl topic create --");
+    for f in [
+        "--partitions",
+        "--config",
+        "--dry-run",
+        "--bootstrap-server",
+        "--profile",
+    ] {
+        assert!(
+            create.contains(&f.to_string()),
+            "{f} missing from {create:?}"
+        );
+    }
+    assert_eq!(bash_complete("automqctl -o y"), ["yaml"]);
 }
