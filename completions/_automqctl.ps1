@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, reconfigure, grow, trim and delete topics')
+            [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'List and describe consumer groups, move their committed offsets, delete them')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'Check storage locations before a broker uses them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (see the README for where each shell loads it from)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -189,6 +190,93 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
         'automqctl;topic;help;help' {
             break
         }
+        'automqctl;group' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List groups with their state and type')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show groups'' members and assignments, and committed offsets with lag per partition')
+            [CompletionResult]::new('seek', 'seek', [CompletionResultType]::ParameterValue, 'Move a group''s committed offsets (the group must have no active members); prints prior and new offsets')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete groups (they must have no active members) with their committed offsets')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;group;list' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;group;describe' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;group;seek' {
+            [CompletionResult]::new('--topic', '--topic', [CompletionResultType]::ParameterName, 'A topic whose offsets to move, repeatable; required unless --to names a file')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Where to: `start`, `end`, an RFC 3339 time (the first record at or after it), or a file of `topic,partition,offset` lines')
+            [CompletionResult]::new('--partition', '--partition', [CompletionResultType]::ParameterName, 'Only these partitions of the one --topic (repeatable) [default: all]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print prior and new offsets without committing')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;group;delete' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;group;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List groups with their state and type')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show groups'' members and assignments, and committed offsets with lag per partition')
+            [CompletionResult]::new('seek', 'seek', [CompletionResultType]::ParameterValue, 'Move a group''s committed offsets (the group must have no active members); prints prior and new offsets')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete groups (they must have no active members) with their committed offsets')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;group;help;list' {
+            break
+        }
+        'automqctl;group;help;describe' {
+            break
+        }
+        'automqctl;group;help;seek' {
+            break
+        }
+        'automqctl;group;help;delete' {
+            break
+        }
+        'automqctl;group;help;help' {
+            break
+        }
         'automqctl;storage' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
@@ -241,6 +329,7 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
         }
         'automqctl;help' {
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, reconfigure, grow, trim and delete topics')
+            [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'List and describe consumer groups, move their committed offsets, delete them')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'Check storage locations before a broker uses them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (see the README for where each shell loads it from)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -275,6 +364,25 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
             break
         }
         'automqctl;help;topic;trim' {
+            break
+        }
+        'automqctl;help;group' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List groups with their state and type')
+            [CompletionResult]::new('describe', 'describe', [CompletionResultType]::ParameterValue, 'Show groups'' members and assignments, and committed offsets with lag per partition')
+            [CompletionResult]::new('seek', 'seek', [CompletionResultType]::ParameterValue, 'Move a group''s committed offsets (the group must have no active members); prints prior and new offsets')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete groups (they must have no active members) with their committed offsets')
+            break
+        }
+        'automqctl;help;group;list' {
+            break
+        }
+        'automqctl;help;group;describe' {
+            break
+        }
+        'automqctl;help;group;seek' {
+            break
+        }
+        'automqctl;help;group;delete' {
             break
         }
         'automqctl;help;storage' {

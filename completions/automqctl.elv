@@ -29,6 +29,7 @@ set edit:completion:arg-completer[automqctl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand topic 'Create, list, describe, reconfigure, grow, trim and delete topics'
+            cand group 'List and describe consumer groups, move their committed offsets, delete them'
             cand storage 'Check storage locations before a broker uses them'
             cand completions 'Print a shell completion script (see the README for where each shell loads it from)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -168,6 +169,82 @@ set edit:completion:arg-completer[automqctl] = {|@words|
         }
         &'automqctl;topic;help;help'= {
         }
+        &'automqctl;group'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand list 'List groups with their state and type'
+            cand describe 'Show groups'' members and assignments, and committed offsets with lag per partition'
+            cand seek 'Move a group''s committed offsets (the group must have no active members); prints prior and new offsets'
+            cand delete 'Delete groups (they must have no active members) with their committed offsets'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;group;list'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;group;describe'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;group;seek'= {
+            cand --topic 'A topic whose offsets to move, repeatable; required unless --to names a file'
+            cand --to 'Where to: `start`, `end`, an RFC 3339 time (the first record at or after it), or a file of `topic,partition,offset` lines'
+            cand --partition 'Only these partitions of the one --topic (repeatable) [default: all]'
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --dry-run 'Print prior and new offsets without committing'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;group;delete'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;group;help'= {
+            cand list 'List groups with their state and type'
+            cand describe 'Show groups'' members and assignments, and committed offsets with lag per partition'
+            cand seek 'Move a group''s committed offsets (the group must have no active members); prints prior and new offsets'
+            cand delete 'Delete groups (they must have no active members) with their committed offsets'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;group;help;list'= {
+        }
+        &'automqctl;group;help;describe'= {
+        }
+        &'automqctl;group;help;seek'= {
+        }
+        &'automqctl;group;help;delete'= {
+        }
+        &'automqctl;group;help;help'= {
+        }
         &'automqctl;storage'= {
             cand -o 'How to print results'
             cand --output 'How to print results'
@@ -214,6 +291,7 @@ set edit:completion:arg-completer[automqctl] = {|@words|
         }
         &'automqctl;help'= {
             cand topic 'Create, list, describe, reconfigure, grow, trim and delete topics'
+            cand group 'List and describe consumer groups, move their committed offsets, delete them'
             cand storage 'Check storage locations before a broker uses them'
             cand completions 'Print a shell completion script (see the README for where each shell loads it from)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -240,6 +318,20 @@ set edit:completion:arg-completer[automqctl] = {|@words|
         &'automqctl;help;topic;add-partitions'= {
         }
         &'automqctl;help;topic;trim'= {
+        }
+        &'automqctl;help;group'= {
+            cand list 'List groups with their state and type'
+            cand describe 'Show groups'' members and assignments, and committed offsets with lag per partition'
+            cand seek 'Move a group''s committed offsets (the group must have no active members); prints prior and new offsets'
+            cand delete 'Delete groups (they must have no active members) with their committed offsets'
+        }
+        &'automqctl;help;group;list'= {
+        }
+        &'automqctl;help;group;describe'= {
+        }
+        &'automqctl;help;group;seek'= {
+        }
+        &'automqctl;help;group;delete'= {
         }
         &'automqctl;help;storage'= {
             cand check 'Probe a location: reachability, credentials, bucket, each capability, and PUT/GET latency and throughput at 4 KiB, 1 MiB and 16 MiB. Exits 1 when the store cannot serve a role it is checked for, saying why'

@@ -33,6 +33,7 @@ complete -c automqctl -n "__fish_automqctl_needs_command" -s X -d 'A client sett
 complete -c automqctl -n "__fish_automqctl_needs_command" -s h -l help -d 'Print help'
 complete -c automqctl -n "__fish_automqctl_needs_command" -s V -l version -d 'Print version'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "topic" -d 'Create, list, describe, reconfigure, grow, trim and delete topics'
+complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "group" -d 'List and describe consumer groups, move their committed offsets, delete them'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "storage" -d 'Check storage locations before a broker uses them'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "completions" -d 'Print a shell completion script (see the README for where each shell loads it from)'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -126,6 +127,55 @@ complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_se
 complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "add-partitions" -d 'Raise a topic\'s partition count'
 complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "trim" -d 'Delete a topic\'s oldest records: those before an offset or before a time (DeleteRecords)'
 complete -c automqctl -n "__fish_automqctl_using_subcommand topic; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe seek delete help" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe seek delete help" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe seek delete help" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe seek delete help" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe seek delete help" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe seek delete help" -f -a "list" -d 'List groups with their state and type'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe seek delete help" -f -a "describe" -d 'Show groups\' members and assignments, and committed offsets with lag per partition'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe seek delete help" -f -a "seek" -d 'Move a group\'s committed offsets (the group must have no active members); prints prior and new offsets'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe seek delete help" -f -a "delete" -d 'Delete groups (they must have no active members) with their committed offsets'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and not __fish_seen_subcommand_from list describe seek delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from list" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from list" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from list" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from list" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from describe" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from seek" -l topic -d 'A topic whose offsets to move, repeatable; required unless --to names a file' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from seek" -l to -d 'Where to: `start`, `end`, an RFC 3339 time (the first record at or after it), or a file of `topic,partition,offset` lines' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from seek" -l partition -d 'Only these partitions of the one --topic (repeatable) [default: all]' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from seek" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from seek" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from seek" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from seek" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from seek" -l dry-run -d 'Print prior and new offsets without committing'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from seek" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "list" -d 'List groups with their state and type'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "describe" -d 'Show groups\' members and assignments, and committed offsets with lag per partition'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "seek" -d 'Move a group\'s committed offsets (the group must have no active members); prints prior and new offsets'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete groups (they must have no active members) with their committed offsets'
+complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and not __fish_seen_subcommand_from check help" -s o -l output -d 'How to print results' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -157,10 +207,11 @@ complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -s b -l
 complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
 complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
 complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic storage completions help" -f -a "topic" -d 'Create, list, describe, reconfigure, grow, trim and delete topics'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic storage completions help" -f -a "storage" -d 'Check storage locations before a broker uses them'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic storage completions help" -f -a "completions" -d 'Print a shell completion script (see the README for where each shell loads it from)'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic storage completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group storage completions help" -f -a "topic" -d 'Create, list, describe, reconfigure, grow, trim and delete topics'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group storage completions help" -f -a "group" -d 'List and describe consumer groups, move their committed offsets, delete them'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group storage completions help" -f -a "storage" -d 'Check storage locations before a broker uses them'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group storage completions help" -f -a "completions" -d 'Print a shell completion script (see the README for where each shell loads it from)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group storage completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic; partitions and replication factor default to the brokers\' settings'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics with their partition count and replication factor'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Show topics\' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs'
@@ -168,4 +219,8 @@ complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_see
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "delete" -d 'Delete topics'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "add-partitions" -d 'Raise a topic\'s partition count'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "trim" -d 'Delete a topic\'s oldest records: those before an offset or before a time (DeleteRecords)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "list" -d 'List groups with their state and type'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "describe" -d 'Show groups\' members and assignments, and committed offsets with lag per partition'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "seek" -d 'Move a group\'s committed offsets (the group must have no active members); prints prior and new offsets'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete" -d 'Delete groups (they must have no active members) with their committed offsets'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from storage" -f -a "check" -d 'Probe a location: reachability, credentials, bucket, each capability, and PUT/GET latency and throughput at 4 KiB, 1 MiB and 16 MiB. Exits 1 when the store cannot serve a role it is checked for, saying why'

@@ -2,6 +2,7 @@
 //! command, prints errors as one line with their whole cause chain and a hint, and owns the exit codes.
 
 mod connect;
+mod group;
 mod output;
 mod pattern;
 mod settle;
@@ -71,6 +72,9 @@ enum Command {
     /// Create, list, describe, reconfigure, grow, trim and delete topics.
     #[command(subcommand)]
     Topic(topic::TopicCommand),
+    /// List and describe consumer groups, move their committed offsets, delete them.
+    #[command(subcommand)]
+    Group(group::GroupCommand),
     /// Check storage locations before a broker uses them.
     #[command(subcommand)]
     Storage(storage::StorageCommand),
@@ -147,6 +151,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Topic(cmd) => topic::run(cmd, &selection, output).await,
+            Command::Group(cmd) => group::run(cmd, &selection, output).await,
             Command::Storage(cmd) => storage::run(cmd, output).await,
             Command::Completions { shell } => {
                 clap_complete::generate(

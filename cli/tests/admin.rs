@@ -96,6 +96,64 @@ fn no_cluster_at_all_says_how_to_give_one() {
 }
 
 #[test]
+fn seek_arguments_are_checked_before_connecting() {
+    let addr = closed_addr();
+    let filters = vec![(addr.as_str(), "[ADDR]")];
+    snapshot!(
+        filters.clone(),
+        run(&["-b", &addr, "group", "seek", "g", "--to", "start"])
+    );
+    snapshot!(
+        filters.clone(),
+        run(&[
+            "-b",
+            &addr,
+            "group",
+            "seek",
+            "g",
+            "--topic",
+            "t",
+            "--to",
+            "yesterday"
+        ])
+    );
+    snapshot!(
+        filters,
+        run(&[
+            "-b",
+            &addr,
+            "group",
+            "seek",
+            "g",
+            "--topic",
+            "a",
+            "--topic",
+            "b",
+            "--partition",
+            "0",
+            "--to",
+            "end"
+        ])
+    );
+}
+
+#[test]
+fn a_seek_file_with_a_bad_line_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("offsets.csv");
+    std::fs::write(
+        &file,
+        "# topic,partition,offset\norders,0,10\norders,one,5\n",
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    snapshot!(
+        vec![(path, "[FILE]")],
+        run(&["-b", "127.0.0.1:9", "group", "seek", "g", "--to", path])
+    );
+}
+
+#[test]
 fn topic_arguments_are_checked_by_the_parser() {
     snapshot!(
         Vec::<(&str, &str)>::new(),
@@ -128,6 +186,9 @@ fn topic_arguments_are_checked_by_the_parser() {
 }
 
 mod kafka {
+    use std::process::{Child, Stdio};
+    use std::time::{Duration, Instant};
+
     use super::*;
 
     /// The peer's address and Kafka's tool launcher, read once per test binary.
@@ -165,6 +226,136 @@ mod kafka {
     fn ctl(args: &[&str]) -> String {
         let (bootstrap, _) = peer();
         run_with(args, &[("AUTOMQ_BOOTSTRAP_SERVER", &bootstrap)])
+    }
+
+    fn json(args: &[&str]) -> serde_json::Value {
+        let (bootstrap, _) = peer();
+        let out = Command::new(BIN)
+            .args(args)
+            .args(["-o", "json"])
+            .env("AUTOMQ_BOOTSTRAP_SERVER", &bootstrap)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Kafka's own tool, with `stdin` fed in.
+    fn kafka_tool(args: &[&str], stdin: &str) {
+        use std::io::Write;
+        let (bootstrap, tool) = peer();
+        let mut child = Command::new(tool)
+            .args(&args[..1])
+            .args(["--bootstrap-server", &bootstrap])
+            .args(&args[1..])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "kafka-tool {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Produces `n` records keyed k1..kn with Kafka's console producer (keys spread them over partitions the
+    /// same way every run).
+    fn produce(topic: &str, n: usize) {
+        let records: String = (1..=n).map(|i| format!("k{i}:value {i}\n")).collect();
+        kafka_tool(
+            &[
+                "console-producer",
+                "--topic",
+                topic,
+                "--property",
+                "parse.key=true",
+                "--property",
+                "key.separator=:",
+            ],
+            &records,
+        );
+    }
+
+    /// Reads `n` records as `group` with Kafka's console consumer, which commits its position on exit.
+    fn consume(topic: &str, group: &str, n: usize) {
+        kafka_tool(
+            &[
+                "console-consumer",
+                "--topic",
+                topic,
+                "--group",
+                group,
+                "--from-beginning",
+                "--max-messages",
+                &n.to_string(),
+                "--timeout-ms",
+                "60000",
+            ],
+            "",
+        );
+    }
+
+    /// A console consumer left running as an active member; stopped with SIGTERM so it leaves the group.
+    struct Member(Child);
+
+    impl Member {
+        fn start(topic: &str, group: &str) -> Member {
+            let (bootstrap, tool) = peer();
+            Member(
+                Command::new(tool)
+                    .args(["console-consumer", "--bootstrap-server", &bootstrap])
+                    .args(["--topic", topic, "--group", group])
+                    .args(["--consumer-property", "client.id=watcher"])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        }
+
+        fn stop(&mut self) {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.0.id().to_string()])
+                .status();
+            let _ = self.0.wait();
+        }
+    }
+
+    impl Drop for Member {
+        fn drop(&mut self) {
+            if matches!(self.0.try_wait(), Ok(None)) {
+                self.stop();
+            }
+        }
+    }
+
+    /// Waits until `group describe` shows the state wanted (a consumer takes seconds to join or leave).
+    fn wait_for_state(group: &str, state: &str) {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let d = json(&["group", "describe", group]);
+            if d[0]["state"] == state {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "group {group} never became {state}: {d}"
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
 
     #[test]
@@ -232,5 +423,195 @@ mod kafka {
         snapshot!(f.clone(), ctl(&["topic", "delete", &t]));
         snapshot!(f.clone(), ctl(&["topic", "delete", &t]));
         snapshot!(f, ctl(&["topic", "delete", &t, "--if-exists"]));
+    }
+
+    #[test]
+    #[ignore = "peer: kafka (dev/test runs it)"]
+    fn an_unknown_topic_or_group_is_named_with_a_hint() {
+        let f = filters();
+        let t = unique("missing");
+        snapshot!(f.clone(), ctl(&["topic", "describe", &t]));
+        snapshot!(
+            f.clone(),
+            ctl(&["topic", "trim", &t, "--before-offset", "1"])
+        );
+        snapshot!(f.clone(), ctl(&["group", "describe", &t]));
+        snapshot!(
+            f,
+            ctl(&[
+                "group",
+                "seek",
+                &unique("g"),
+                "--topic",
+                &t,
+                "--to",
+                "start"
+            ])
+        );
+    }
+
+    #[test]
+    #[ignore = "peer: kafka (dev/test runs it)"]
+    fn records_are_trimmed_and_groups_seek_describe_and_delete() {
+        let t = unique("seek");
+        let g = unique("group");
+        let f = filters();
+        ctl(&["topic", "create", &t, "-p", "3"]);
+        produce(&t, 30);
+        consume(&t, &g, 30);
+
+        snapshot!(f.clone(), ctl(&["group", "list", &format!("{g}*")]));
+        snapshot!(f.clone(), ctl(&["group", "describe", &g]));
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "group",
+                "seek",
+                &g,
+                "--topic",
+                &t,
+                "--to",
+                "start",
+                "--dry-run"
+            ])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&["group", "seek", &g, "--topic", &t, "--to", "start"])
+        );
+        snapshot!(f.clone(), ctl(&["group", "describe", &g, "-o", "yaml"]));
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("offsets.csv");
+        std::fs::write(&file, format!("# where to resume\n{t},0,3\n{t},2,1\n")).unwrap();
+        let path = file.to_str().unwrap();
+        let mut with_file = f.clone();
+        with_file.push((path, "[FILE]"));
+        snapshot!(with_file.clone(), ctl(&["group", "seek", &g, "--to", path]));
+        std::fs::write(&file, format!("{t},1,999\n")).unwrap();
+        snapshot!(with_file, ctl(&["group", "seek", &g, "--to", path]));
+
+        // Every record is newer than 2000 and older than 2999.
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "group",
+                "seek",
+                &g,
+                "--topic",
+                &t,
+                "--partition",
+                "1",
+                "--to",
+                "2000-01-01T00:00:00Z"
+            ])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "group",
+                "seek",
+                &g,
+                "--topic",
+                &t,
+                "--to",
+                "2999-01-01T00:00:00+02:00",
+                "--dry-run"
+            ])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&["group", "seek", &g, "--topic", &t, "--to", "end"])
+        );
+
+        snapshot!(
+            f.clone(),
+            ctl(&["topic", "trim", &t, "--before-offset", "2", "--dry-run"])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "topic",
+                "trim",
+                &t,
+                "--before-offset",
+                "2",
+                "--partition",
+                "0"
+            ])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&["topic", "trim", &t, "--before-offset", "100"])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "topic",
+                "trim",
+                &t,
+                "--partition",
+                "7",
+                "--before-offset",
+                "1"
+            ])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&["topic", "trim", &t, "--before-time", "2999-01-01T00:00:00Z"])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "group",
+                "seek",
+                &g,
+                "--topic",
+                &t,
+                "--to",
+                "start",
+                "--dry-run"
+            ])
+        );
+
+        snapshot!(f.clone(), ctl(&["group", "delete", &g]));
+        snapshot!(f, ctl(&["group", "describe", &g]));
+        ctl(&["topic", "delete", &t]);
+    }
+
+    #[test]
+    #[ignore = "peer: kafka (dev/test runs it)"]
+    fn a_group_with_active_members_is_described_and_not_moved() {
+        let t = unique("active");
+        let g = unique("members");
+        let f = filters();
+        ctl(&["topic", "create", &t, "-p", "2"]);
+        produce(&t, 10);
+        // Committed at the end first, so the member's own commits do not change what is shown.
+        snapshot!(
+            f.clone(),
+            ctl(&["group", "seek", &g, "--topic", &t, "--to", "end"])
+        );
+        let mut member = Member::start(&t, &g);
+        wait_for_state(&g, "Stable");
+        snapshot!(f.clone(), ctl(&["group", "describe", &g]));
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "group",
+                "seek",
+                &g,
+                "--topic",
+                &t,
+                "--to",
+                "start",
+                "--dry-run"
+            ])
+        );
+        snapshot!(f.clone(), ctl(&["group", "delete", &g]));
+        member.stop();
+        wait_for_state(&g, "Empty");
+        snapshot!(f, ctl(&["group", "delete", &g]));
+        ctl(&["topic", "delete", &t]);
     }
 }

@@ -107,18 +107,15 @@ fn bash_completes_subcommands_and_flags() {
     ] {
         assert!(topic.contains(&c.to_string()), "{c} missing from {topic:?}");
     }
-    let create = bash_complete("automqctl topic create --");
+    let seek = bash_complete("automqctl group seek --");
     for f in [
-        "--partitions",
-        "--config",
+        "--to",
+        "--topic",
         "--dry-run",
         "--bootstrap-server",
         "--profile",
     ] {
-        assert!(
-            create.contains(&f.to_string()),
-            "{f} missing from {create:?}"
-        );
+        assert!(seek.contains(&f.to_string()), "{f} missing from {seek:?}");
     }
     assert_eq!(bash_complete("automqctl -o y"), ["yaml"]);
 }

@@ -47,3 +47,13 @@ fn topic_create_help() {
 fn topic_trim_help() {
     insta::assert_snapshot!(help(&["topic", "trim", "--help"]));
 }
+
+#[test]
+fn group_help() {
+    insta::assert_snapshot!(help(&["group", "--help"]));
+}
+
+#[test]
+fn group_seek_help() {
+    insta::assert_snapshot!(help(&["group", "seek", "--help"]));
+}
