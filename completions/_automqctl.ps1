@@ -33,6 +33,8 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, reconfigure, grow, trim and delete topics')
             [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'List and describe consumer groups, move their committed offsets, delete them')
+            [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'The cluster''s identity, brokers and broker configs')
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Save clusters under names and pick the one commands use')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'Check storage locations before a broker uses them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (see the README for where each shell loads it from)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -277,6 +279,196 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
         'automqctl;group;help;help' {
             break
         }
+        'automqctl;cluster' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'The cluster id, the controller and the brokers')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Read and change broker configs')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;cluster;info' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;cluster;config' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Broker configs: those set on the broker (dynamically or in its file), or the KEYs named, or --all')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Change broker configs dynamically: cluster-wide by default, or on one --broker')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;cluster;config;get' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'The broker to ask [default: the lowest broker id]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--defaults', '--defaults', [CompletionResultType]::ParameterName, 'The cluster-wide dynamic defaults instead of one broker''s configs')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Every config, Kafka''s own defaults included')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;cluster;config;set' {
+            [CompletionResult]::new('--delete', '--delete', [CompletionResultType]::ParameterName, 'Remove a dynamic config, repeatable, falling back to the broker''s file or Kafka''s default')
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Only this broker [default: every broker, as a cluster-wide default]')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Have the broker validate the change without applying it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;cluster;config;help' {
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Broker configs: those set on the broker (dynamically or in its file), or the KEYs named, or --all')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Change broker configs dynamically: cluster-wide by default, or on one --broker')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;cluster;config;help;get' {
+            break
+        }
+        'automqctl;cluster;config;help;set' {
+            break
+        }
+        'automqctl;cluster;config;help;help' {
+            break
+        }
+        'automqctl;cluster;help' {
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'The cluster id, the controller and the brokers')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Read and change broker configs')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;cluster;help;info' {
+            break
+        }
+        'automqctl;cluster;help;config' {
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Broker configs: those set on the broker (dynamically or in its file), or the KEYs named, or --all')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Change broker configs dynamically: cluster-wide by default, or on one --broker')
+            break
+        }
+        'automqctl;cluster;help;config;get' {
+            break
+        }
+        'automqctl;cluster;help;config;set' {
+            break
+        }
+        'automqctl;cluster;help;help' {
+            break
+        }
+        'automqctl;profile' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Save a cluster under a name: `profile create prod --bootstrap-server b1:9092,b2:9092 -X client.id=ops`. The address comes from the global --bootstrap-server and the settings from the global -X flags')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Make a profile the one commands use when no cluster is given')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the profiles; the current one is marked')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a profile')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;profile;create' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('--use', '--use', [CompletionResultType]::ParameterName, 'Make it the current profile too')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace a profile of that name')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;profile;use' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;profile;list' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;profile;delete' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--bootstrap-server', '--bootstrap-server', [CompletionResultType]::ParameterName, 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile')
+            [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'automqctl;profile;help' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Save a cluster under a name: `profile create prod --bootstrap-server b1:9092,b2:9092 -X client.id=ops`. The address comes from the global --bootstrap-server and the settings from the global -X flags')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Make a profile the one commands use when no cluster is given')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the profiles; the current one is marked')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a profile')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'automqctl;profile;help;create' {
+            break
+        }
+        'automqctl;profile;help;use' {
+            break
+        }
+        'automqctl;profile;help;list' {
+            break
+        }
+        'automqctl;profile;help;delete' {
+            break
+        }
+        'automqctl;profile;help;help' {
+            break
+        }
         'automqctl;storage' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'How to print results')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'How to print results')
@@ -330,6 +522,8 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
         'automqctl;help' {
             [CompletionResult]::new('topic', 'topic', [CompletionResultType]::ParameterValue, 'Create, list, describe, reconfigure, grow, trim and delete topics')
             [CompletionResult]::new('group', 'group', [CompletionResultType]::ParameterValue, 'List and describe consumer groups, move their committed offsets, delete them')
+            [CompletionResult]::new('cluster', 'cluster', [CompletionResultType]::ParameterValue, 'The cluster''s identity, brokers and broker configs')
+            [CompletionResult]::new('profile', 'profile', [CompletionResultType]::ParameterValue, 'Save clusters under names and pick the one commands use')
             [CompletionResult]::new('storage', 'storage', [CompletionResultType]::ParameterValue, 'Check storage locations before a broker uses them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (see the README for where each shell loads it from)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -383,6 +577,44 @@ Register-ArgumentCompleter -Native -CommandName 'automqctl' -ScriptBlock {
             break
         }
         'automqctl;help;group;delete' {
+            break
+        }
+        'automqctl;help;cluster' {
+            [CompletionResult]::new('info', 'info', [CompletionResultType]::ParameterValue, 'The cluster id, the controller and the brokers')
+            [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Read and change broker configs')
+            break
+        }
+        'automqctl;help;cluster;info' {
+            break
+        }
+        'automqctl;help;cluster;config' {
+            [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Broker configs: those set on the broker (dynamically or in its file), or the KEYs named, or --all')
+            [CompletionResult]::new('set', 'set', [CompletionResultType]::ParameterValue, 'Change broker configs dynamically: cluster-wide by default, or on one --broker')
+            break
+        }
+        'automqctl;help;cluster;config;get' {
+            break
+        }
+        'automqctl;help;cluster;config;set' {
+            break
+        }
+        'automqctl;help;profile' {
+            [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Save a cluster under a name: `profile create prod --bootstrap-server b1:9092,b2:9092 -X client.id=ops`. The address comes from the global --bootstrap-server and the settings from the global -X flags')
+            [CompletionResult]::new('use', 'use', [CompletionResultType]::ParameterValue, 'Make a profile the one commands use when no cluster is given')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the profiles; the current one is marked')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Delete a profile')
+            break
+        }
+        'automqctl;help;profile;create' {
+            break
+        }
+        'automqctl;help;profile;use' {
+            break
+        }
+        'automqctl;help;profile;list' {
+            break
+        }
+        'automqctl;help;profile;delete' {
             break
         }
         'automqctl;help;storage' {

@@ -30,6 +30,8 @@ set edit:completion:arg-completer[automqctl] = {|@words|
             cand --version 'Print version'
             cand topic 'Create, list, describe, reconfigure, grow, trim and delete topics'
             cand group 'List and describe consumer groups, move their committed offsets, delete them'
+            cand cluster 'The cluster''s identity, brokers and broker configs'
+            cand profile 'Save clusters under names and pick the one commands use'
             cand storage 'Check storage locations before a broker uses them'
             cand completions 'Print a shell completion script (see the README for where each shell loads it from)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -245,6 +247,170 @@ set edit:completion:arg-completer[automqctl] = {|@words|
         }
         &'automqctl;group;help;help'= {
         }
+        &'automqctl;cluster'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand info 'The cluster id, the controller and the brokers'
+            cand config 'Read and change broker configs'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;cluster;info'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;cluster;config'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand get 'Broker configs: those set on the broker (dynamically or in its file), or the KEYs named, or --all'
+            cand set 'Change broker configs dynamically: cluster-wide by default, or on one --broker'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;cluster;config;get'= {
+            cand --broker 'The broker to ask [default: the lowest broker id]'
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --defaults 'The cluster-wide dynamic defaults instead of one broker''s configs'
+            cand --all 'Every config, Kafka''s own defaults included'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;cluster;config;set'= {
+            cand --delete 'Remove a dynamic config, repeatable, falling back to the broker''s file or Kafka''s default'
+            cand --broker 'Only this broker [default: every broker, as a cluster-wide default]'
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --dry-run 'Have the broker validate the change without applying it'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;cluster;config;help'= {
+            cand get 'Broker configs: those set on the broker (dynamically or in its file), or the KEYs named, or --all'
+            cand set 'Change broker configs dynamically: cluster-wide by default, or on one --broker'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;cluster;config;help;get'= {
+        }
+        &'automqctl;cluster;config;help;set'= {
+        }
+        &'automqctl;cluster;config;help;help'= {
+        }
+        &'automqctl;cluster;help'= {
+            cand info 'The cluster id, the controller and the brokers'
+            cand config 'Read and change broker configs'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;cluster;help;info'= {
+        }
+        &'automqctl;cluster;help;config'= {
+            cand get 'Broker configs: those set on the broker (dynamically or in its file), or the KEYs named, or --all'
+            cand set 'Change broker configs dynamically: cluster-wide by default, or on one --broker'
+        }
+        &'automqctl;cluster;help;config;get'= {
+        }
+        &'automqctl;cluster;help;config;set'= {
+        }
+        &'automqctl;cluster;help;help'= {
+        }
+        &'automqctl;profile'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand create 'Save a cluster under a name: `profile create prod --bootstrap-server b1:9092,b2:9092 -X client.id=ops`. The address comes from the global --bootstrap-server and the settings from the global -X flags'
+            cand use 'Make a profile the one commands use when no cluster is given'
+            cand list 'List the profiles; the current one is marked'
+            cand delete 'Delete a profile'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;profile;create'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand --use 'Make it the current profile too'
+            cand --force 'Replace a profile of that name'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;profile;use'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;profile;list'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;profile;delete'= {
+            cand -o 'How to print results'
+            cand --output 'How to print results'
+            cand -b 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --bootstrap-server 'The cluster''s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile''s address'
+            cand --profile 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile'
+            cand -X 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'automqctl;profile;help'= {
+            cand create 'Save a cluster under a name: `profile create prod --bootstrap-server b1:9092,b2:9092 -X client.id=ops`. The address comes from the global --bootstrap-server and the settings from the global -X flags'
+            cand use 'Make a profile the one commands use when no cluster is given'
+            cand list 'List the profiles; the current one is marked'
+            cand delete 'Delete a profile'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'automqctl;profile;help;create'= {
+        }
+        &'automqctl;profile;help;use'= {
+        }
+        &'automqctl;profile;help;list'= {
+        }
+        &'automqctl;profile;help;delete'= {
+        }
+        &'automqctl;profile;help;help'= {
+        }
         &'automqctl;storage'= {
             cand -o 'How to print results'
             cand --output 'How to print results'
@@ -292,6 +458,8 @@ set edit:completion:arg-completer[automqctl] = {|@words|
         &'automqctl;help'= {
             cand topic 'Create, list, describe, reconfigure, grow, trim and delete topics'
             cand group 'List and describe consumer groups, move their committed offsets, delete them'
+            cand cluster 'The cluster''s identity, brokers and broker configs'
+            cand profile 'Save clusters under names and pick the one commands use'
             cand storage 'Check storage locations before a broker uses them'
             cand completions 'Print a shell completion script (see the README for where each shell loads it from)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -332,6 +500,34 @@ set edit:completion:arg-completer[automqctl] = {|@words|
         &'automqctl;help;group;seek'= {
         }
         &'automqctl;help;group;delete'= {
+        }
+        &'automqctl;help;cluster'= {
+            cand info 'The cluster id, the controller and the brokers'
+            cand config 'Read and change broker configs'
+        }
+        &'automqctl;help;cluster;info'= {
+        }
+        &'automqctl;help;cluster;config'= {
+            cand get 'Broker configs: those set on the broker (dynamically or in its file), or the KEYs named, or --all'
+            cand set 'Change broker configs dynamically: cluster-wide by default, or on one --broker'
+        }
+        &'automqctl;help;cluster;config;get'= {
+        }
+        &'automqctl;help;cluster;config;set'= {
+        }
+        &'automqctl;help;profile'= {
+            cand create 'Save a cluster under a name: `profile create prod --bootstrap-server b1:9092,b2:9092 -X client.id=ops`. The address comes from the global --bootstrap-server and the settings from the global -X flags'
+            cand use 'Make a profile the one commands use when no cluster is given'
+            cand list 'List the profiles; the current one is marked'
+            cand delete 'Delete a profile'
+        }
+        &'automqctl;help;profile;create'= {
+        }
+        &'automqctl;help;profile;use'= {
+        }
+        &'automqctl;help;profile;list'= {
+        }
+        &'automqctl;help;profile;delete'= {
         }
         &'automqctl;help;storage'= {
             cand check 'Probe a location: reachability, credentials, bucket, each capability, and PUT/GET latency and throughput at 4 KiB, 1 MiB and 16 MiB. Exits 1 when the store cannot serve a role it is checked for, saying why'

@@ -34,6 +34,8 @@ complete -c automqctl -n "__fish_automqctl_needs_command" -s h -l help -d 'Print
 complete -c automqctl -n "__fish_automqctl_needs_command" -s V -l version -d 'Print version'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "topic" -d 'Create, list, describe, reconfigure, grow, trim and delete topics'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "group" -d 'List and describe consumer groups, move their committed offsets, delete them'
+complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "cluster" -d 'The cluster\'s identity, brokers and broker configs'
+complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "profile" -d 'Save clusters under names and pick the one commands use'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "storage" -d 'Check storage locations before a broker uses them'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "completions" -d 'Print a shell completion script (see the README for where each shell loads it from)'
 complete -c automqctl -n "__fish_automqctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -176,6 +178,83 @@ complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_se
 complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "seek" -d 'Move a group\'s committed offsets (the group must have no active members); prints prior and new offsets'
 complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete groups (they must have no active members) with their committed offsets'
 complete -c automqctl -n "__fish_automqctl_using_subcommand group; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and not __fish_seen_subcommand_from info config help" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and not __fish_seen_subcommand_from info config help" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and not __fish_seen_subcommand_from info config help" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and not __fish_seen_subcommand_from info config help" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and not __fish_seen_subcommand_from info config help" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and not __fish_seen_subcommand_from info config help" -f -a "info" -d 'The cluster id, the controller and the brokers'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and not __fish_seen_subcommand_from info config help" -f -a "config" -d 'Read and change broker configs'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and not __fish_seen_subcommand_from info config help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from info" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from info" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from info" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from info" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from config" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from config" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from config" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from config" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from config" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from config" -f -a "get" -d 'Broker configs: those set on the broker (dynamically or in its file), or the KEYs named, or --all'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from config" -f -a "set" -d 'Change broker configs dynamically: cluster-wide by default, or on one --broker'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from config" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "info" -d 'The cluster id, the controller and the brokers'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "config" -d 'Read and change broker configs'
+complete -c automqctl -n "__fish_automqctl_using_subcommand cluster; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and not __fish_seen_subcommand_from create use list delete help" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and not __fish_seen_subcommand_from create use list delete help" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and not __fish_seen_subcommand_from create use list delete help" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and not __fish_seen_subcommand_from create use list delete help" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and not __fish_seen_subcommand_from create use list delete help" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and not __fish_seen_subcommand_from create use list delete help" -f -a "create" -d 'Save a cluster under a name: `profile create prod --bootstrap-server b1:9092,b2:9092 -X client.id=ops`. The address comes from the global --bootstrap-server and the settings from the global -X flags'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and not __fish_seen_subcommand_from create use list delete help" -f -a "use" -d 'Make a profile the one commands use when no cluster is given'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and not __fish_seen_subcommand_from create use list delete help" -f -a "list" -d 'List the profiles; the current one is marked'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and not __fish_seen_subcommand_from create use list delete help" -f -a "delete" -d 'Delete a profile'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and not __fish_seen_subcommand_from create use list delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from create" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from create" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from create" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from create" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from create" -l use -d 'Make it the current profile too'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from create" -l force -d 'Replace a profile of that name'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from use" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from use" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from use" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from use" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from use" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from list" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from list" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from list" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from list" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from delete" -s o -l output -d 'How to print results' -r -f -a "table\t''
+json\t''
+yaml\t''"
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from delete" -s b -l bootstrap-server -d 'The cluster\'s bootstrap servers (HOST:PORT[,HOST:PORT…]); overrides the profile\'s address' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from delete" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from delete" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "create" -d 'Save a cluster under a name: `profile create prod --bootstrap-server b1:9092,b2:9092 -X client.id=ops`. The address comes from the global --bootstrap-server and the settings from the global -X flags'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "use" -d 'Make a profile the one commands use when no cluster is given'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the profiles; the current one is marked'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Delete a profile'
+complete -c automqctl -n "__fish_automqctl_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c automqctl -n "__fish_automqctl_using_subcommand storage; and not __fish_seen_subcommand_from check help" -s o -l output -d 'How to print results' -r -f -a "table\t''
 json\t''
 yaml\t''"
@@ -207,11 +286,13 @@ complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -s b -l
 complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -l profile -d 'A saved profile (see `automqctl profile`); without this or a bootstrap server, the current profile' -r
 complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -s X -d 'A client setting by its Kafka name, repeatable: request.timeout.ms, default.api.timeout.ms, socket.connection.setup.timeout.ms, retry.backoff.ms, client.id, max.response.bytes' -r
 complete -c automqctl -n "__fish_automqctl_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group storage completions help" -f -a "topic" -d 'Create, list, describe, reconfigure, grow, trim and delete topics'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group storage completions help" -f -a "group" -d 'List and describe consumer groups, move their committed offsets, delete them'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group storage completions help" -f -a "storage" -d 'Check storage locations before a broker uses them'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group storage completions help" -f -a "completions" -d 'Print a shell completion script (see the README for where each shell loads it from)'
-complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group storage completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group cluster profile storage completions help" -f -a "topic" -d 'Create, list, describe, reconfigure, grow, trim and delete topics'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group cluster profile storage completions help" -f -a "group" -d 'List and describe consumer groups, move their committed offsets, delete them'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group cluster profile storage completions help" -f -a "cluster" -d 'The cluster\'s identity, brokers and broker configs'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group cluster profile storage completions help" -f -a "profile" -d 'Save clusters under names and pick the one commands use'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group cluster profile storage completions help" -f -a "storage" -d 'Check storage locations before a broker uses them'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group cluster profile storage completions help" -f -a "completions" -d 'Print a shell completion script (see the README for where each shell loads it from)'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and not __fish_seen_subcommand_from topic group cluster profile storage completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "create" -d 'Create a topic; partitions and replication factor default to the brokers\' settings'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "list" -d 'List topics with their partition count and replication factor'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from topic" -f -a "describe" -d 'Show topics\' partitions (leader, replicas, in-sync replicas, start and end offsets) and configs'
@@ -223,4 +304,10 @@ complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_see
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "describe" -d 'Show groups\' members and assignments, and committed offsets with lag per partition'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "seek" -d 'Move a group\'s committed offsets (the group must have no active members); prints prior and new offsets'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from group" -f -a "delete" -d 'Delete groups (they must have no active members) with their committed offsets'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "info" -d 'The cluster id, the controller and the brokers'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from cluster" -f -a "config" -d 'Read and change broker configs'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "create" -d 'Save a cluster under a name: `profile create prod --bootstrap-server b1:9092,b2:9092 -X client.id=ops`. The address comes from the global --bootstrap-server and the settings from the global -X flags'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "use" -d 'Make a profile the one commands use when no cluster is given'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "list" -d 'List the profiles; the current one is marked'
+complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "delete" -d 'Delete a profile'
 complete -c automqctl -n "__fish_automqctl_using_subcommand help; and __fish_seen_subcommand_from storage" -f -a "check" -d 'Probe a location: reachability, credentials, bucket, each capability, and PUT/GET latency and throughput at 4 KiB, 1 MiB and 16 MiB. Exits 1 when the store cannot serve a role it is checked for, saying why'

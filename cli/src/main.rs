@@ -1,10 +1,12 @@
 //! `automqctl`: the admin CLI. Command groups live in their own modules; this file parses flags, runs the
 //! command, prints errors as one line with their whole cause chain and a hint, and owns the exit codes.
 
+mod cluster;
 mod connect;
 mod group;
 mod output;
 mod pattern;
+mod profile;
 mod settle;
 mod storage;
 mod time;
@@ -75,6 +77,12 @@ enum Command {
     /// List and describe consumer groups, move their committed offsets, delete them.
     #[command(subcommand)]
     Group(group::GroupCommand),
+    /// The cluster's identity, brokers and broker configs.
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
+    /// Save clusters under names and pick the one commands use.
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
     /// Check storage locations before a broker uses them.
     #[command(subcommand)]
     Storage(storage::StorageCommand),
@@ -152,6 +160,8 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Topic(cmd) => topic::run(cmd, &selection, output).await,
             Command::Group(cmd) => group::run(cmd, &selection, output).await,
+            Command::Cluster(cmd) => cluster::run(cmd, &selection, output).await,
+            Command::Profile(cmd) => profile::run(cmd, &selection, output),
             Command::Storage(cmd) => storage::run(cmd, output).await,
             Command::Completions { shell } => {
                 clap_complete::generate(

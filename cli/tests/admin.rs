@@ -614,4 +614,104 @@ mod kafka {
         snapshot!(f, ctl(&["group", "delete", &g]));
         ctl(&["topic", "delete", &t]);
     }
+
+    #[test]
+    #[ignore = "peer: kafka (dev/test runs it)"]
+    fn the_cluster_and_its_broker_configs() {
+        let f = filters();
+        // Whatever an interrupted run left behind goes first.
+        for scope in [&["--broker", "1"][..], &[][..]] {
+            let mut args = vec![
+                "cluster",
+                "config",
+                "set",
+                "--delete",
+                "log.cleaner.backoff.ms",
+            ];
+            args.extend_from_slice(scope);
+            ctl(&args);
+        }
+        snapshot!(f.clone(), ctl(&["cluster", "info"]));
+        snapshot!(f.clone(), ctl(&["cluster", "info", "-o", "json"]));
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "cluster",
+                "config",
+                "get",
+                "num.partitions",
+                "log.cleaner.backoff.ms",
+                "node.id"
+            ])
+        );
+        // log.cleaner.backoff.ms changes nothing another test looks at.
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "cluster",
+                "config",
+                "set",
+                "log.cleaner.backoff.ms=16000",
+                "--dry-run"
+            ])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&["cluster", "config", "set", "log.cleaner.backoff.ms=16000"])
+        );
+        snapshot!(f.clone(), ctl(&["cluster", "config", "get", "--defaults"]));
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "cluster",
+                "config",
+                "set",
+                "log.cleaner.backoff.ms=17000",
+                "--broker",
+                "1"
+            ])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "cluster",
+                "config",
+                "get",
+                "log.cleaner.backoff.ms",
+                "-o",
+                "yaml"
+            ])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "cluster",
+                "config",
+                "set",
+                "--delete",
+                "log.cleaner.backoff.ms",
+                "--broker",
+                "1"
+            ])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&[
+                "cluster",
+                "config",
+                "set",
+                "--delete",
+                "log.cleaner.backoff.ms"
+            ])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&["cluster", "config", "get", "log.cleaner.backoff.ms"])
+        );
+        snapshot!(
+            f.clone(),
+            ctl(&["cluster", "config", "set", "log.cleaner.backoff.ms=soon"])
+        );
+        snapshot!(f, ctl(&["cluster", "config", "get", "--broker", "42"]));
+    }
 }

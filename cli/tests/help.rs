@@ -57,3 +57,13 @@ fn group_help() {
 fn group_seek_help() {
     insta::assert_snapshot!(help(&["group", "seek", "--help"]));
 }
+
+#[test]
+fn cluster_config_set_help() {
+    insta::assert_snapshot!(help(&["cluster", "config", "set", "--help"]));
+}
+
+#[test]
+fn profile_create_help() {
+    insta::assert_snapshot!(help(&["profile", "create", "--help"]));
+}
