@@ -66,8 +66,10 @@ run() {
   # One pytest run for all the tests asked for (node ids under test/integration), each bounded by pytest-timeout.
   local tests=()
   for t in "$@"; do tests+=("test/integration/$t"); done
-  # Native tracebacks: pytest's own formatting of some failures here dies in Python's AST parser.
-  pytest_env -v -rA --tb=native --timeout="$TEST_TIMEOUT" --junitxml="$junit" -o junit_family=xunit1 \
+  # Native tracebacks: pytest's own formatting of some failures here dies in Python's AST parser. A timeout by
+  # signal fails the one test; the suite's default (by thread) ends the whole run, report and all.
+  pytest_env -v -rA --tb=native --timeout="$TEST_TIMEOUT" --timeout-method=signal --junitxml="$junit" \
+    -o junit_family=xunit1 \
     "${tests[@]}" >"$SUITE_LOGS/pytest.log" 2>&1 || rc=$?
   [ -f "$junit" ] || die "kafka-python: pytest exited $rc without a report (log: $SUITE_LOGS/pytest.log)"
   "$VENV/bin/python" - "$junit" "$@" >>"$SUITE_OUT" <<'PY'
