@@ -225,10 +225,25 @@ impl Cluster {
     pub fn high_watermarks(&self, topic: &str, partitions: i32) -> Result<Vec<i64>> {
         (0..partitions)
             .map(|p| {
-                self.meta
-                    .fetch_watermarks(topic, p, Duration::from_secs(15))
-                    .map(|(_, high)| high)
-                    .with_context(|| format!("reading the end offset of `{topic}` partition {p}"))
+                // A topic created a moment ago may not have its leaders everywhere yet (Apache Kafka answers
+                // NOT_LEADER or UNKNOWN_TOPIC for a while): retry for up to 15 s before giving up.
+                let deadline = std::time::Instant::now() + Duration::from_secs(15);
+                loop {
+                    match self
+                        .meta
+                        .fetch_watermarks(topic, p, Duration::from_secs(15))
+                    {
+                        Ok((_, high)) => break Ok(high),
+                        Err(_) if std::time::Instant::now() < deadline => {
+                            std::thread::sleep(Duration::from_millis(200));
+                        }
+                        Err(e) => {
+                            break Err(anyhow::Error::new(e).context(format!(
+                                "reading the end offset of `{topic}` partition {p}"
+                            )));
+                        }
+                    }
+                }
             })
             .collect()
     }
