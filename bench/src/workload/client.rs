@@ -226,7 +226,7 @@ impl Cluster {
         (0..partitions)
             .map(|p| {
                 // A topic created a moment ago may not have its leaders everywhere yet (Apache Kafka answers
-                // NOT_LEADER or UNKNOWN_TOPIC for a while): retry for up to 15 s before giving up.
+                // NOT_LEADER or UNKNOWN_TOPIC for a while): retry those for up to 15 s; anything else fails now.
                 let deadline = std::time::Instant::now() + Duration::from_secs(15);
                 loop {
                     match self
@@ -234,7 +234,12 @@ impl Cluster {
                         .fetch_watermarks(topic, p, Duration::from_secs(15))
                     {
                         Ok((_, high)) => break Ok(high),
-                        Err(_) if std::time::Instant::now() < deadline => {
+                        Err(KafkaError::MetadataFetch(
+                            RDKafkaErrorCode::NotLeaderForPartition
+                            | RDKafkaErrorCode::LeaderNotAvailable
+                            | RDKafkaErrorCode::UnknownTopicOrPartition
+                            | RDKafkaErrorCode::UnknownPartition,
+                        )) if std::time::Instant::now() < deadline => {
                             std::thread::sleep(Duration::from_millis(200));
                         }
                         Err(e) => {
