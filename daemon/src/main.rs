@@ -8,9 +8,11 @@ use anyhow::Context;
 use automq_stream::engine::{Engine, EngineConfig, WalKind};
 use automqd::broker::Broker;
 use automqd::config::{self, Config, WalKind as WalKindConfig};
+use automqd::groups::{GroupConfig, Groups};
+use automqd::handlers::fetch_session::FetchSessions;
 use automqd::server::{self, ConnectionLimits};
 use automqd::storage;
-use automqd::topics::{TopicDefaults, Topics};
+use automqd::topics::{BrokerSettings, TopicDefaults, Topics};
 use clap::Parser;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
@@ -47,13 +49,6 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::env::var_os("NO_COLOR").is_none())
-        .init();
     let config = match Config::load(args.config.as_deref(), std::env::vars(), &args.sets) {
         Ok(c) => c,
         Err(e) => {
@@ -61,6 +56,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr);
+    match config.log.format {
+        config::LogFormat::Json => logs.json().init(),
+        config::LogFormat::Text => logs
+            .with_ansi(std::env::var_os("NO_COLOR").is_none())
+            .init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -88,8 +94,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("preparing storage {}", backend.display_uri()))?;
     backend.probe().await?;
-    // The registry is served over HTTP once the metrics endpoint lands; storage already counts into it.
     let mut registry = prometheus_client::registry::Registry::default();
+    automqd::metrics::global().register(&mut registry);
     let store_metrics = automq_backends::ObjectStoreMetrics::register(&mut registry);
     let store = automq_backends::engine_store(backend.as_ref(), &store_metrics, "data")?;
     let cluster_id = storage::cluster_identity(
@@ -100,16 +106,56 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .await?;
     info!(cluster_id, node_id = config.node_id, storage = %backend.display_uri(), "storage ready");
     let engine = open_engine(&config, store).await?;
-    let topics = Topics::open(
+    automqd::metrics::register_engine(&mut registry, engine.clone());
+    let health = automqd::metrics::Health {
+        node_id: config.node_id,
+        cluster_id: cluster_id.clone(),
+        node_epoch: engine.node_epoch(),
+    };
+    let group_config = GroupConfig {
+        initial_rebalance_delay: Duration::from_millis(config.groups.initial_rebalance_delay_ms),
+        min_session_timeout: Duration::from_millis(config.groups.min_session_timeout_ms),
+        max_session_timeout: Duration::from_millis(config.groups.max_session_timeout_ms),
+        ..GroupConfig::default()
+    };
+    let groups = Groups::open(engine.clone(), group_config)
+        .await
+        .context("opening the group coordinator")?;
+    let topics = Topics::open_with(
         engine,
         TopicDefaults {
             auto_create: config.topics.auto_create,
             partitions: config.topics.default_partitions as u32,
         },
+        BrokerSettings {
+            static_configs: config
+                .topics
+                .kafka_configs()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .chain([(
+                    "max.incremental.fetch.session.cache.slots".to_string(),
+                    config.network.fetch_session_slots.to_string(),
+                )])
+                .collect(),
+            log_dir: backend.display_uri(),
+        },
     )
     .await
     .context("loading topics")?;
 
+    // The metrics endpoint first: its line comes before the Kafka listeners' in the log.
+    let _http = match &config.http.listener {
+        Some(addr) => {
+            let l = automqd::metrics::bind_http(addr).await?;
+            Some(tokio::spawn(automqd::metrics::serve_http(
+                l,
+                Arc::new(registry),
+                health,
+            )))
+        }
+        None => None,
+    };
     let listeners = bind(&config.listeners).await?;
     let first = listeners[0].local_addr()?;
     let (advertised_host, advertised_port) = match &config.advertised_listener {
@@ -127,13 +173,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         advertised_host,
         advertised_port,
         topics,
+        groups,
+        fetch_sessions: FetchSessions::new(
+            config.network.fetch_session_slots,
+            Duration::from_secs(120),
+        ),
     });
     let limits = ConnectionLimits {
         max_request_bytes: config.network.request_max_bytes,
         idle_timeout: Duration::from_millis(config.network.idle_timeout_ms),
         drain_timeout: Duration::from_secs(10),
     };
+    // Retention (and compaction) on the partitions this broker leads, until shutdown.
+    let background = tokio::spawn({
+        let broker = broker.clone();
+        async move { broker.topics.run_background().await }
+    });
     server::run(listeners, broker.clone(), limits, shutdown).await;
+    background.abort();
     broker
         .topics
         .shutdown()

@@ -117,6 +117,7 @@ async fn serve_connection(
     mut stop: watch::Receiver<bool>,
 ) {
     debug!(%peer, "connection opened");
+    crate::metrics::global().connection_opened();
     let decoder = FrameDecoder::new(limits.max_request_bytes);
     let mut buf = BytesMut::with_capacity(8 * 1024);
     let closed = 'conn: loop {
@@ -127,7 +128,7 @@ async fn serve_connection(
                 Ok(None) => break,
                 Err(e) => break 'conn Closed::Protocol(e.to_string()),
             };
-            match answer(&broker, frame).await {
+            match answer(&broker, peer, frame).await {
                 Ok(Some(bytes)) => {
                     if let Err(e) = socket.write_all(&bytes).await {
                         break 'conn Closed::Io(e);
@@ -150,6 +151,11 @@ async fn serve_connection(
             },
         }
     };
+    crate::metrics::global().connection_ended(match closed {
+        Closed::Protocol(_) => Some("protocol"),
+        Closed::Idle => Some("idle"),
+        _ => None,
+    });
     match closed {
         Closed::ByPeer => debug!(%peer, "connection closed by client"),
         Closed::Idle => debug!(%peer, "connection idle for {:?}; closed", limits.idle_timeout),
@@ -160,7 +166,11 @@ async fn serve_connection(
 }
 
 /// Decodes one frame and produces its framed answer; `Err` closes the connection.
-async fn answer(broker: &Broker, frame: bytes::Bytes) -> Result<Option<bytes::Bytes>, String> {
+async fn answer(
+    broker: &Broker,
+    peer: SocketAddr,
+    frame: bytes::Bytes,
+) -> Result<Option<bytes::Bytes>, String> {
     let request = match decode_request(frame, handlers::supported) {
         Ok(r) => r,
         Err(RequestError::UnsupportedVersion {
@@ -178,7 +188,31 @@ async fn answer(broker: &Broker, frame: bytes::Bytes) -> Result<Option<bytes::By
     };
     let version = request.header.request_api_version;
     let correlation_id = request.header.correlation_id;
-    match handlers::handle(broker, version, request.body).await {
+    let client = handlers::Client {
+        id: request
+            .header
+            .client_id
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        host: format!("/{}", peer.ip()),
+    };
+    let metrics = crate::metrics::global();
+    let produced = metrics.produced(broker, &request.body);
+    let started = std::time::Instant::now();
+    let reply = handlers::handle(broker, &client, version, request.body).await;
+    let response = match &reply {
+        Some(Reply::Respond(body)) => Some(body.as_ref()),
+        _ => None,
+    };
+    metrics.answered(
+        broker,
+        request.api_key,
+        started.elapsed(),
+        &produced,
+        response,
+    );
+    match reply {
         Some(Reply::Respond(body)) => {
             encode_response(request.api_key, version, correlation_id, &body)
                 .map(Some)

@@ -11,6 +11,7 @@
 //! a decoder's oversized up-front allocation from aborting the process.
 
 pub mod alloc;
+pub mod batch;
 pub mod frame;
 pub mod request;
 pub mod response;

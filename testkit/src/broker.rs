@@ -12,14 +12,21 @@ use std::time::Duration;
 pub struct BrokerProcess {
     child: Child,
     pub addrs: Vec<SocketAddr>,
+    /// The metrics and health endpoint, on an ephemeral port unless `args` set `http.listener`.
+    pub http: Option<SocketAddr>,
     pub log: mpsc::Receiver<String>,
 }
 
 impl BrokerProcess {
     /// Starts `bin` in `dir` with `args`, and waits for its `listening on ADDR` lines (one per listener).
     pub fn start(bin: &Path, dir: &Path, args: &[&str], listeners: usize) -> Self {
+        // Brokers in tests run side by side: the metrics endpoint gets an ephemeral port too.
+        let mut args: Vec<&str> = args.to_vec();
+        if !args.iter().any(|a| a.starts_with("http.listener")) {
+            args.extend(["--set", "http.listener=127.0.0.1:0"]);
+        }
         let mut child = Command::new(bin)
-            .args(args)
+            .args(&args)
             .current_dir(dir)
             .env("RUST_LOG", "info")
             .env("NO_COLOR", "1")
@@ -52,12 +59,22 @@ impl BrokerProcess {
             });
         }
         let mut addrs = Vec::new();
+        let mut http = None;
         let mut seen = Vec::new();
         while addrs.len() < listeners {
             match rx.recv_timeout(Duration::from_secs(30)) {
                 Ok(line) => {
+                    // An address ends at whitespace, or at the quote closing a JSON log line's message.
+                    let addr_in = |rest: &str| -> String {
+                        rest.chars()
+                            .take_while(|c| !c.is_whitespace() && *c != '"')
+                            .collect()
+                    };
+                    if let Some(a) = line.split("metrics and health on http://").nth(1) {
+                        http = addr_in(a).parse().ok();
+                    }
                     if let Some(a) = line.split("listening on ").nth(1) {
-                        let a = a.split_whitespace().next().unwrap_or_default();
+                        let a = addr_in(a);
                         addrs.push(
                             a.parse()
                                 .unwrap_or_else(|e| panic!("bad address in `{line}`: {e}")),
@@ -77,6 +94,7 @@ impl BrokerProcess {
         Self {
             child,
             addrs,
+            http,
             log: rx,
         }
     }

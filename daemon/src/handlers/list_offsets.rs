@@ -113,7 +113,7 @@ mod tests {
     use super::*;
     use crate::broker::testing;
     use crate::topics::Appended;
-    use crate::topics::batch::tests::producer_batch;
+    use automq_protocol::batch::testing::producer_batch;
     use automq_protocol::kafka_protocol::messages::TopicName;
     use automq_protocol::kafka_protocol::messages::list_offsets_request::{
         ListOffsetsPartition, ListOffsetsTopic,

@@ -164,7 +164,7 @@ pub(crate) fn now_ms() -> i64 {
 mod tests {
     use super::*;
     use crate::broker::testing;
-    use crate::topics::batch::tests::{producer_batch, producer_batch_from};
+    use automq_protocol::batch::testing::{producer_batch, producer_batch_from};
     use automq_protocol::kafka_protocol::messages::TopicName;
     use automq_protocol::kafka_protocol::messages::produce_request::{
         PartitionProduceData, TopicProduceData,

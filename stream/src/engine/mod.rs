@@ -179,7 +179,7 @@ impl PendingAppend {
 
 /// After the WAL answered an append: on success the batch becomes readable (in offset order) and pending upload;
 /// on failure the stream refuses further appends until reopened.
-fn complete_append(
+async fn complete_append(
     inner: &Inner,
     state: &StreamState,
     batch: Batch,
@@ -190,23 +190,30 @@ fn complete_append(
         Err(e) => {
             // Offsets after this one may already be queued; none of them can be acknowledged in order now.
             state.poison(&e);
+            state.settle();
             return Err(e);
         }
     };
-    let (stream, base) = (batch.stream, batch.base_offset);
+    let (stream, base, end) = (batch.stream, batch.base_offset, batch.end_offset());
     lock(&inner.unuploaded)
         .by_position
-        .insert(position, (stream, batch.end_offset()));
-    let ready = state.confirm(batch);
-    let pinned = {
+        .insert(position, (stream, end));
+    // Into the cache under the stream's lock: another appender's later batch must not get there first.
+    let pinned = state.confirm_then(batch, |ready| {
         let mut cache = lock(&inner.cache);
         for b in ready {
             cache.insert(b);
         }
         cache.usage().1
-    };
+    });
     if pinned >= inner.config.upload_bytes {
         inner.upload_wanted.notify_one();
+    }
+    state.settle();
+    if let Err(e) = state.acknowledged(end).await {
+        // Durable, but an earlier append failed: not acknowledged, and replay stops at that gap.
+        lock(&inner.unuploaded).by_position.remove(&position);
+        return Err(e);
     }
     Ok(base)
 }
@@ -309,6 +316,14 @@ impl Engine {
                 "stream {stream} is open on node {other} at epoch {epoch}: close it there first (or take over that node)"
             )));
         }
+        // Reopened where it is open (after a failed append, say): what it acknowledged is committed first, so the
+        // new epoch starts from an end that holds it.
+        let held = lock(&self.inner.streams).get(&stream).cloned();
+        if let Some(old) = held {
+            old.close();
+            old.drained().await;
+            upload::upload_once(&self.inner).await?;
+        }
         let epoch = self
             .inner
             .meta
@@ -381,9 +396,7 @@ impl Engine {
                 count,
                 payload,
             };
-            let outcome = complete_append(&inner, &state, batch, pending.await);
-            state.settle();
-            outcome
+            complete_append(&inner, &state, batch, pending.await).await
         });
         Ok(PendingAppend { base, task })
     }
@@ -469,7 +482,7 @@ impl Engine {
         let state = self.open_state(stream)?;
         state.close();
         // Appends already handed offsets finish first: each is either durable (and uploaded below) or failed.
-        state.settled().await;
+        state.drained().await;
         upload::upload_once(&self.inner).await?;
         let info = state.info();
         self.inner
@@ -488,7 +501,7 @@ impl Engine {
         let state = lock(&self.inner.streams).get(&stream).cloned();
         if let Some(state) = state {
             state.close();
-            state.settled().await;
+            state.drained().await;
         }
         {
             // No upload round is running while the stream's pending data goes away.

@@ -1,5 +1,8 @@
-//! One open stream's in-memory state: the offsets handed out, the offsets acknowledged, and the acknowledged
-//! batches waiting for an earlier one (WAL acknowledgements for one stream can wake up out of order).
+//! One open stream's in-memory state: the offsets handed out, the offsets acknowledged, and the durable batches
+//! waiting for an earlier one (WAL acknowledgements for one stream can wake up out of order).
+//!
+//! An append is acknowledged only once it and every batch before it are durable: a batch that is durable while
+//! an earlier one failed is never acknowledged (replay stops at that gap, so it would be lost).
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -30,7 +33,7 @@ struct Offsets {
     waiting: BTreeMap<Offset, Batch>,
     poisoned: Option<String>,
     closed: bool,
-    /// Appends whose offsets are handed out and whose outcome (durable or failed) is not known yet.
+    /// Appends whose WAL write has not been settled yet (confirmed or failed).
     in_flight: usize,
 }
 
@@ -39,8 +42,8 @@ pub(crate) struct StreamState {
     pub stream: StreamId,
     pub epoch: Epoch,
     offsets: Mutex<Offsets>,
-    /// Woken whenever `in_flight` drops to zero.
-    settled: Notify,
+    /// Woken whenever `confirmed`, `in_flight` or `poisoned` changes.
+    changed: Notify,
 }
 
 impl StreamState {
@@ -57,7 +60,7 @@ impl StreamState {
                 closed: false,
                 in_flight: 0,
             }),
-            settled: Notify::new(),
+            changed: Notify::new(),
         }
     }
 
@@ -79,7 +82,7 @@ impl StreamState {
     }
 
     /// Hands out `count` offsets and, under the same lock, starts the append with `start` (so the WAL receives a
-    /// stream's records in offset order).
+    /// stream's records in offset order). The append is in flight until [`StreamState::settle`].
     pub fn reserve<T>(&self, count: u32, start: impl FnOnce(Offset) -> T) -> Result<(Offset, T)> {
         if count == 0 {
             return Err(Error::Invalid(format!(
@@ -103,31 +106,58 @@ impl StreamState {
         Ok((base, start(base)))
     }
 
-    /// Records that one append handed out by [`reserve`](Self::reserve) has its outcome (durable or failed).
+    /// The WAL answered an append reserved earlier (after `confirm` or `poison`).
     pub fn settle(&self) {
         let mut o = self.lock();
         o.in_flight = o.in_flight.saturating_sub(1);
-        if o.in_flight == 0 {
-            self.settled.notify_waiters();
+        drop(o);
+        self.changed.notify_waiters();
+    }
+
+    /// Waits until every offset below `end` is durable (the append ending there may be acknowledged), or fails
+    /// when an earlier append failed first (it must not be).
+    pub async fn acknowledged(&self, end: Offset) -> Result<()> {
+        loop {
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            {
+                let o = self.lock();
+                if o.confirmed >= end {
+                    return Ok(());
+                }
+                if let Some(why) = &o.poisoned {
+                    return Err(Error::Closed(format!(
+                        "stream {}: an earlier append failed ({why}); this one is not acknowledged",
+                        self.stream
+                    )));
+                }
+            }
+            changed.await;
         }
     }
 
-    /// Waits until every append handed out so far has its outcome. Called after [`close`](Self::close), so the
-    /// wait ends: nothing new starts.
-    pub async fn settled(&self) {
+    /// Waits until no append is in flight: everything reserved so far is confirmed or failed.
+    pub async fn drained(&self) {
         loop {
-            let notified = self.settled.notified();
-            tokio::pin!(notified);
-            notified.as_mut().enable();
+            let changed = self.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
             if self.lock().in_flight == 0 {
                 return;
             }
-            notified.await;
+            changed.await;
         }
     }
 
     /// Records a durable batch; returns the batches that became readable, in offset order.
     pub fn confirm(&self, batch: Batch) -> Vec<Batch> {
+        self.confirm_then(batch, |ready| ready)
+    }
+
+    /// Records a durable batch and hands the batches that became readable to `deliver` while still holding the
+    /// stream's lock, so two appenders deliver a stream's batches in offset order (the log cache needs them so).
+    pub fn confirm_then<R>(&self, batch: Batch, deliver: impl FnOnce(Vec<Batch>) -> R) -> R {
         let mut o = self.lock();
         o.waiting.insert(batch.base_offset, batch);
         let mut ready = Vec::new();
@@ -139,7 +169,13 @@ impl StreamState {
             o.confirmed = b.end_offset();
             ready.push(b);
         }
-        ready
+        let advanced = !ready.is_empty();
+        let delivered = deliver(ready);
+        drop(o);
+        if advanced {
+            self.changed.notify_waiters();
+        }
+        delivered
     }
 
     /// Takes a replayed batch as if it had been appended and acknowledged.
@@ -156,6 +192,7 @@ impl StreamState {
         self.lock()
             .poisoned
             .get_or_insert_with(|| error.to_string());
+        self.changed.notify_waiters();
     }
 
     pub fn close(&self) {
@@ -210,15 +247,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn settled_waits_for_every_append_in_flight() {
+    async fn drained_waits_for_every_append_in_flight() {
         let s = std::sync::Arc::new(StreamState::new(1, 1, 0, 0));
-        s.settled().await;
+        s.drained().await;
         s.reserve(1, |_| ()).unwrap();
         s.reserve(1, |_| ()).unwrap();
         s.close();
         let waiter = tokio::spawn({
             let s = s.clone();
-            async move { s.settled().await }
+            async move { s.drained().await }
         });
         s.settle();
         tokio::task::yield_now().await;

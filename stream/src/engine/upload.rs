@@ -11,7 +11,7 @@ use super::{Inner, lock};
 use crate::error::{Error, ErrorKind, Result};
 use crate::meta::{CommitAuthority, StreamEpoch};
 use crate::object::{ObjectWriter, object_key};
-use crate::types::{Batch, StreamId};
+use crate::types::{Batch, Offset, StreamId};
 use crate::wal::WalPosition;
 
 /// Uploads every interval, sooner when appends pass the size threshold, until shutdown.
@@ -35,6 +35,7 @@ pub(super) async fn upload_once(inner: &Inner) -> Result<()> {
     if pending.is_empty() {
         return Ok(());
     }
+    let pending = skip_committed(inner, pending).await;
     let mut per_stream: BTreeMap<StreamId, Vec<Batch>> = BTreeMap::new();
     for b in pending {
         per_stream.entry(b.stream).or_default().push(b);
@@ -102,20 +103,8 @@ async fn upload_group(inner: &Inner, group: Vec<Batch>) -> Result<()> {
     {
         Ok(object) => {
             debug!(object, key = %key, size, streams = ranges.len(), "object committed");
-            let mut cache = lock(&inner.cache);
-            let mut unuploaded = lock(&inner.unuploaded);
             for r in &ranges {
-                cache.mark_uploaded(r.stream, r.end);
-                let done: Vec<WalPosition> = unuploaded
-                    .by_position
-                    .iter()
-                    .filter(|(_, (s, end))| *s == r.stream && *end <= r.end)
-                    .map(|(p, _)| *p)
-                    .collect();
-                for p in done {
-                    unuploaded.by_position.remove(&p);
-                    unuploaded.uploaded.insert(p);
-                }
+                mark_committed(inner, r.stream, r.end);
             }
             Ok(())
         }
@@ -151,7 +140,71 @@ async fn upload_group(inner: &Inner, group: Vec<Batch>) -> Result<()> {
             }
             Err(e)
         }
-        Err(e) => Err(e),
+        Err(e) => {
+            // The commit may have landed all the same (its answer lost): catch up, so that the next round sees it.
+            let _ = inner.meta.catch_up().await;
+            Err(e)
+        }
+    }
+}
+
+/// Drops from `pending` what the metadata log already holds: a commit whose answer was lost may have landed, and
+/// uploading that range again would overlap it, every round. Only streams this node owns at the epoch it holds
+/// are considered: at that epoch no one else commits them, so what is committed is what is pending here.
+async fn skip_committed(inner: &Inner, pending: Vec<Batch>) -> Vec<Batch> {
+    let node = inner.config.node;
+    let held: BTreeMap<StreamId, u64> = {
+        let streams = lock(&inner.streams);
+        pending
+            .iter()
+            .filter_map(|b| streams.get(&b.stream).map(|s| (b.stream, s.epoch)))
+            .collect()
+    };
+    let committed: BTreeMap<StreamId, Offset> = inner
+        .meta
+        .read(|s| {
+            held.iter()
+                .filter(|&(&stream, &epoch)| s.owner(stream) == Some((node, epoch)))
+                .filter_map(|(&stream, _)| s.stream(stream).map(|m| (stream, m.end)))
+                .collect()
+        })
+        .await;
+    let mut done: BTreeMap<StreamId, Offset> = BTreeMap::new();
+    let rest = pending
+        .into_iter()
+        .filter(|b| match committed.get(&b.stream) {
+            Some(&end) if b.end_offset() <= end => {
+                done.insert(b.stream, end);
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    for (stream, end) in done {
+        debug!(
+            stream,
+            end, "already committed (a lost commit answer); not uploading it again"
+        );
+        mark_committed(inner, stream, end);
+    }
+    rest
+}
+
+/// `stream` is committed up to `end`: its cached batches below are no longer pinned, and their WAL positions may
+/// be trimmed.
+fn mark_committed(inner: &Inner, stream: StreamId, end: Offset) {
+    let mut cache = lock(&inner.cache);
+    let mut unuploaded = lock(&inner.unuploaded);
+    cache.mark_uploaded(stream, end);
+    let done: Vec<WalPosition> = unuploaded
+        .by_position
+        .iter()
+        .filter(|(_, (s, e))| *s == stream && *e <= end)
+        .map(|(p, _)| *p)
+        .collect();
+    for p in done {
+        unuploaded.by_position.remove(&p);
+        unuploaded.uploaded.insert(p);
     }
 }
 
