@@ -41,7 +41,49 @@ impl Client {
     }
 
     /// Creates one topic; with `validate_only` the controller checks the request and creates nothing.
+    ///
+    /// Apache Kafka answers before its brokers' metadata shows the new topic, so a call made right after
+    /// (ListOffsets, a produce) could be told the topic is unknown. This returns once the metadata lists the
+    /// topic with a leader for every partition, or when the API timeout passes (the topic exists either way).
     pub async fn create_topic(
+        &self,
+        topic: &NewTopic,
+        validate_only: bool,
+    ) -> Result<CreatedTopic> {
+        let created = self.send_create_topic(topic, validate_only).await?;
+        if !validate_only {
+            self.settle(&topic.name, created.partitions.unwrap_or(1))
+                .await;
+        }
+        Ok(created)
+    }
+
+    /// Waits, within the API timeout, until the metadata shows `topic` with at least `partitions` partitions,
+    /// each with a leader. Gives up quietly: the change was accepted, only its propagation is late.
+    async fn settle(&self, topic: &str, partitions: i32) {
+        let deadline = tokio::time::Instant::now() + self.config().api_timeout;
+        let mut pause = std::time::Duration::from_millis(20);
+        let names = [topic.to_string()];
+        loop {
+            if let Ok(md) = self.metadata(Some(&names)).await
+                && let Some(t) = md.topics.iter().find(|t| t.name == topic)
+                && t.partitions.len() >= usize::try_from(partitions).unwrap_or(0)
+                && t.partitions.iter().all(|p| p.leader >= 0)
+            {
+                return;
+            }
+            if tokio::time::Instant::now() + pause >= deadline {
+                tracing::debug!(
+                    "topic `{topic}`: metadata still does not show {partitions} led partitions"
+                );
+                return;
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(std::time::Duration::from_millis(500));
+        }
+    }
+
+    async fn send_create_topic(
         &self,
         topic: &NewTopic,
         validate_only: bool,
@@ -162,8 +204,23 @@ impl Client {
             .collect())
     }
 
-    /// Raises a topic's partition count to `total`.
+    /// Raises a topic's partition count to `total`. Like [`Client::create_topic`], it returns once the
+    /// metadata shows the new partitions led, or when the API timeout passes.
     pub async fn create_partitions(
+        &self,
+        topic: &str,
+        total: i32,
+        validate_only: bool,
+    ) -> Result<()> {
+        self.send_create_partitions(topic, total, validate_only)
+            .await?;
+        if !validate_only {
+            self.settle(topic, total).await;
+        }
+        Ok(())
+    }
+
+    async fn send_create_partitions(
         &self,
         topic: &str,
         total: i32,
