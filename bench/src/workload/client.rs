@@ -221,14 +221,28 @@ impl Cluster {
         }
     }
 
-    /// The high watermark (the offset after the last record) of each partition, in partition order.
+    /// The high watermark (the offset after the last record) of each partition, in partition order. A topic
+    /// just created may answer "not leader" for a moment (Kafka does): asked again for up to 30 s.
     pub fn high_watermarks(&self, topic: &str, partitions: i32) -> Result<Vec<i64>> {
+        let deadline = Instant::now() + Duration::from_secs(30);
         (0..partitions)
             .map(|p| {
-                self.meta
-                    .fetch_watermarks(topic, p, Duration::from_secs(15))
-                    .map(|(_, high)| high)
-                    .with_context(|| format!("reading the end offset of `{topic}` partition {p}"))
+                loop {
+                    match self
+                        .meta
+                        .fetch_watermarks(topic, p, Duration::from_secs(15))
+                    {
+                        Ok((_, high)) => break Ok(high),
+                        Err(_) if Instant::now() < deadline => {
+                            std::thread::sleep(Duration::from_millis(100));
+                        }
+                        Err(e) => {
+                            break Err(e).with_context(|| {
+                                format!("reading the end offset of `{topic}` partition {p}")
+                            });
+                        }
+                    }
+                }
             })
             .collect()
     }
