@@ -96,9 +96,9 @@ pub struct BenchArgs {
     /// started is restarted in between, so the reads come from objects.
     #[arg(long, value_name = "MB", help_heading = "Workload")]
     catch_up_mb: Option<f64>,
-    /// A librdkafka setting, repeatable; producer.KEY=VALUE or consumer.KEY=VALUE for one side only.
-    #[arg(short = 'X', value_name = "KEY=VALUE", value_parser = parse_key_value, help_heading = "Workload")]
-    client_config: Vec<(String, String)>,
+    /// librdkafka settings from the global `-X KEY=VALUE` (producer.KEY or consumer.KEY for one side only).
+    #[arg(skip)]
+    pub client_config: Vec<(String, String)>,
 
     /// Write latency-over-time, latency-distribution and throughput-over-time SVGs into DIR.
     #[arg(long, value_name = "DIR", help_heading = "Output")]
@@ -116,13 +116,6 @@ enum WalArg {
 
 fn parse_keys(s: &str) -> Result<KeyDistribution, String> {
     s.parse()
-}
-
-fn parse_key_value(s: &str) -> Result<(String, String), String> {
-    match s.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!("`{s}` is not KEY=VALUE")),
-    }
 }
 
 /// `30s`, `2m`, `500ms`, `1h`, or a bare number of seconds.
@@ -300,6 +293,7 @@ pub async fn run(a: BenchArgs, output: OutputFormat) -> anyhow::Result<()> {
     };
     match output {
         OutputFormat::Json => println!("{}", report.json()),
+        OutputFormat::Yaml => print!("{}", crate::output::data(OutputFormat::Yaml, &report)?),
         OutputFormat::Table => {
             print!("{}", report.table());
             if !pictures.is_empty() {

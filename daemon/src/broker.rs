@@ -1,5 +1,8 @@
-//! What the request handlers share: this broker's identity and its topics on the stream engine.
+//! What the request handlers share: this broker's identity, its topics and its consumer groups on the stream
+//! engine.
 
+use crate::groups::Groups;
+use crate::handlers::fetch_session::FetchSessions;
 use crate::topics::Topics;
 
 /// The state handlers read. Cheap to share behind an `Arc`.
@@ -11,6 +14,9 @@ pub struct Broker {
     pub advertised_host: String,
     pub advertised_port: i32,
     pub topics: Topics,
+    pub groups: Groups,
+    /// Incremental fetch sessions (KIP-227).
+    pub fetch_sessions: FetchSessions,
 }
 
 #[cfg(test)]
@@ -23,6 +29,7 @@ pub(crate) mod testing {
     use automq_stream::engine::{Engine, EngineConfig, WalKind};
 
     use super::Broker;
+    use crate::groups::{GroupConfig, Groups};
     use crate::topics::{TopicDefaults, Topics};
 
     pub async fn broker_on(
@@ -39,12 +46,26 @@ pub(crate) mod testing {
         );
         config.upload_interval = Duration::from_millis(50);
         let engine = Engine::open(store, config).await.unwrap();
+        let groups = Groups::open(engine.clone(), group_config()).await.unwrap();
         Broker {
             node_id: 3,
             cluster_id: "abcdefghijklmnopqrstuv".into(),
             advertised_host: "127.0.0.1".into(),
             advertised_port: 9092,
             topics: Topics::open(engine, defaults).await.unwrap(),
+            groups,
+            fetch_sessions: crate::handlers::fetch_session::FetchSessions::new(
+                1000,
+                Duration::from_secs(120),
+            ),
+        }
+    }
+
+    /// Kafka's defaults, with a small snapshot threshold so tests reach it.
+    pub fn group_config() -> GroupConfig {
+        GroupConfig {
+            snapshot_min_bytes: 4096,
+            ..GroupConfig::default()
         }
     }
 

@@ -8,9 +8,11 @@ use anyhow::Context;
 use automq_stream::engine::{Engine, EngineConfig, WalKind};
 use automqd::broker::Broker;
 use automqd::config::{self, Config, WalKind as WalKindConfig};
+use automqd::groups::{GroupConfig, Groups};
+use automqd::handlers::fetch_session::FetchSessions;
 use automqd::server::{self, ConnectionLimits};
 use automqd::storage;
-use automqd::topics::{TopicDefaults, Topics};
+use automqd::topics::{BrokerSettings, TopicDefaults, Topics};
 use clap::Parser;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
@@ -110,11 +112,33 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         cluster_id: cluster_id.clone(),
         node_epoch: engine.node_epoch(),
     };
-    let topics = Topics::open(
+    let group_config = GroupConfig {
+        initial_rebalance_delay: Duration::from_millis(config.groups.initial_rebalance_delay_ms),
+        min_session_timeout: Duration::from_millis(config.groups.min_session_timeout_ms),
+        max_session_timeout: Duration::from_millis(config.groups.max_session_timeout_ms),
+        ..GroupConfig::default()
+    };
+    let groups = Groups::open(engine.clone(), group_config)
+        .await
+        .context("opening the group coordinator")?;
+    let topics = Topics::open_with(
         engine,
         TopicDefaults {
             auto_create: config.topics.auto_create,
             partitions: config.topics.default_partitions as u32,
+        },
+        BrokerSettings {
+            static_configs: config
+                .topics
+                .kafka_configs()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .chain([(
+                    "max.incremental.fetch.session.cache.slots".to_string(),
+                    config.network.fetch_session_slots.to_string(),
+                )])
+                .collect(),
+            log_dir: backend.display_uri(),
         },
     )
     .await
@@ -149,13 +173,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         advertised_host,
         advertised_port,
         topics,
+        groups,
+        fetch_sessions: FetchSessions::new(
+            config.network.fetch_session_slots,
+            Duration::from_secs(120),
+        ),
     });
     let limits = ConnectionLimits {
         max_request_bytes: config.network.request_max_bytes,
         idle_timeout: Duration::from_millis(config.network.idle_timeout_ms),
         drain_timeout: Duration::from_secs(10),
     };
+    // Retention (and compaction) on the partitions this broker leads, until shutdown.
+    let background = tokio::spawn({
+        let broker = broker.clone();
+        async move { broker.topics.run_background().await }
+    });
     server::run(listeners, broker.clone(), limits, shutdown).await;
+    background.abort();
     broker
         .topics
         .shutdown()

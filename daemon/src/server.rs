@@ -128,7 +128,7 @@ async fn serve_connection(
                 Ok(None) => break,
                 Err(e) => break 'conn Closed::Protocol(e.to_string()),
             };
-            match answer(&broker, frame).await {
+            match answer(&broker, peer, frame).await {
                 Ok(Some(bytes)) => {
                     if let Err(e) = socket.write_all(&bytes).await {
                         break 'conn Closed::Io(e);
@@ -166,7 +166,11 @@ async fn serve_connection(
 }
 
 /// Decodes one frame and produces its framed answer; `Err` closes the connection.
-async fn answer(broker: &Broker, frame: bytes::Bytes) -> Result<Option<bytes::Bytes>, String> {
+async fn answer(
+    broker: &Broker,
+    peer: SocketAddr,
+    frame: bytes::Bytes,
+) -> Result<Option<bytes::Bytes>, String> {
     let request = match decode_request(frame, handlers::supported) {
         Ok(r) => r,
         Err(RequestError::UnsupportedVersion {
@@ -184,10 +188,19 @@ async fn answer(broker: &Broker, frame: bytes::Bytes) -> Result<Option<bytes::By
     };
     let version = request.header.request_api_version;
     let correlation_id = request.header.correlation_id;
+    let client = handlers::Client {
+        id: request
+            .header
+            .client_id
+            .as_ref()
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+        host: format!("/{}", peer.ip()),
+    };
     let metrics = crate::metrics::global();
     let produced = metrics.produced(broker, &request.body);
     let started = std::time::Instant::now();
-    let reply = handlers::handle(broker, version, request.body).await;
+    let reply = handlers::handle(broker, &client, version, request.body).await;
     let response = match &reply {
         Some(Reply::Respond(body)) => Some(body.as_ref()),
         _ => None,

@@ -221,25 +221,31 @@ impl Cluster {
         }
     }
 
-    /// The high watermark (the offset after the last record) of each partition, in partition order. A topic
-    /// just created may answer "not leader" for a moment (Kafka does): asked again for up to 30 s.
+    /// The high watermark (the offset after the last record) of each partition, in partition order.
     pub fn high_watermarks(&self, topic: &str, partitions: i32) -> Result<Vec<i64>> {
-        let deadline = Instant::now() + Duration::from_secs(30);
         (0..partitions)
             .map(|p| {
+                // A topic created a moment ago may not have its leaders everywhere yet (Apache Kafka answers
+                // NOT_LEADER or UNKNOWN_TOPIC for a while): retry those for up to 15 s; anything else fails now.
+                let deadline = std::time::Instant::now() + Duration::from_secs(15);
                 loop {
                     match self
                         .meta
                         .fetch_watermarks(topic, p, Duration::from_secs(15))
                     {
                         Ok((_, high)) => break Ok(high),
-                        Err(_) if Instant::now() < deadline => {
-                            std::thread::sleep(Duration::from_millis(100));
+                        Err(KafkaError::MetadataFetch(
+                            RDKafkaErrorCode::NotLeaderForPartition
+                            | RDKafkaErrorCode::LeaderNotAvailable
+                            | RDKafkaErrorCode::UnknownTopicOrPartition
+                            | RDKafkaErrorCode::UnknownPartition,
+                        )) if std::time::Instant::now() < deadline => {
+                            std::thread::sleep(Duration::from_millis(200));
                         }
                         Err(e) => {
-                            break Err(e).with_context(|| {
-                                format!("reading the end offset of `{topic}` partition {p}")
-                            });
+                            break Err(anyhow::Error::new(e).context(format!(
+                                "reading the end offset of `{topic}` partition {p}"
+                            )));
                         }
                     }
                 }

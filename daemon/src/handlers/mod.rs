@@ -2,16 +2,38 @@
 //!
 //! Handlers take a decoded request and return a typed response: no sockets, so each is tested directly.
 
+mod alter_configs;
 mod api_versions;
+mod create_partitions;
 mod create_topics;
+mod delete_records;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_log_dirs;
 mod fetch;
+pub mod fetch_session;
+mod incremental_alter_configs;
 mod init_producer_id;
 mod list_offsets;
 mod metadata;
+mod offset_for_leader_epoch;
 mod produce;
+
+// The classic consumer-group protocol (the coordinator is in crate::groups).
+mod delete_groups;
+mod describe_groups;
+mod find_coordinator;
+#[cfg(test)]
+mod groups_tests;
+mod heartbeat;
+mod join_group;
+mod leave_group;
+mod list_groups;
+mod offset_commit;
+mod offset_delete;
+mod offset_fetch;
+mod sync_group;
 
 use automq_protocol::kafka_protocol::messages::{RequestKind, ResponseKind};
 use automq_protocol::{ApiKey, VersionRange};
@@ -31,6 +53,32 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::InitProducerId, VersionRange { min: 0, max: 5 }),
     (ApiKey::DescribeConfigs, VersionRange { min: 1, max: 4 }),
     (ApiKey::DescribeCluster, VersionRange { min: 0, max: 2 }),
+    // Consumer groups.
+    (ApiKey::FindCoordinator, VersionRange { min: 0, max: 6 }),
+    (ApiKey::JoinGroup, VersionRange { min: 0, max: 9 }),
+    (ApiKey::SyncGroup, VersionRange { min: 0, max: 5 }),
+    (ApiKey::Heartbeat, VersionRange { min: 0, max: 4 }),
+    (ApiKey::LeaveGroup, VersionRange { min: 0, max: 5 }),
+    (ApiKey::OffsetCommit, VersionRange { min: 2, max: 9 }),
+    (ApiKey::OffsetFetch, VersionRange { min: 1, max: 9 }),
+    (ApiKey::OffsetDelete, VersionRange { min: 0, max: 0 }),
+    (ApiKey::ListGroups, VersionRange { min: 0, max: 5 }),
+    (ApiKey::DescribeGroups, VersionRange { min: 0, max: 6 }),
+    (ApiKey::DeleteGroups, VersionRange { min: 0, max: 2 }),
+    // Topic and broker administration beyond create and delete.
+    (ApiKey::CreatePartitions, VersionRange { min: 0, max: 3 }),
+    (ApiKey::AlterConfigs, VersionRange { min: 0, max: 2 }),
+    (
+        ApiKey::IncrementalAlterConfigs,
+        VersionRange { min: 0, max: 1 },
+    ),
+    // Log start, leader epochs and sizes.
+    (ApiKey::DeleteRecords, VersionRange { min: 0, max: 2 }),
+    (
+        ApiKey::OffsetForLeaderEpoch,
+        VersionRange { min: 2, max: 4 },
+    ),
+    (ApiKey::DescribeLogDirs, VersionRange { min: 1, max: 4 }),
 ];
 
 pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
@@ -38,6 +86,13 @@ pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
         .iter()
         .find(|(k, _)| *k == api_key)
         .map(|(_, r)| *r)
+}
+
+/// Who sent a request: the client id of its header and the address it came from (as Kafka shows it, `/ip`).
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    pub id: String,
+    pub host: String,
 }
 
 /// What to do after a request.
@@ -52,7 +107,12 @@ pub enum Reply {
 
 /// Answers one request. Requests of APIs not in [`SUPPORTED`] never reach here (decoding refuses them); `None`
 /// means an advertised API has no handler, a bug.
-pub async fn handle(broker: &Broker, version: i16, body: RequestKind) -> Option<Reply> {
+pub async fn handle(
+    broker: &Broker,
+    client: &Client,
+    version: i16,
+    body: RequestKind,
+) -> Option<Reply> {
     let respond = |r: ResponseKind| Some(Reply::Respond(Box::new(r)));
     match body {
         RequestKind::ApiVersions(req) => {
@@ -82,6 +142,62 @@ pub async fn handle(broker: &Broker, version: i16, body: RequestKind) -> Option<
         )),
         RequestKind::DescribeCluster(req) => respond(ResponseKind::DescribeCluster(
             describe_cluster::handle(broker, &req),
+        )),
+        // Consumer groups.
+        RequestKind::FindCoordinator(req) => respond(ResponseKind::FindCoordinator(
+            find_coordinator::handle(broker, version, &req).await,
+        )),
+        RequestKind::JoinGroup(req) => respond(ResponseKind::JoinGroup(
+            join_group::handle(broker, client, version, &req).await,
+        )),
+        RequestKind::SyncGroup(req) => respond(ResponseKind::SyncGroup(
+            sync_group::handle(broker, version, req).await,
+        )),
+        RequestKind::Heartbeat(req) => respond(ResponseKind::Heartbeat(
+            heartbeat::handle(broker, &req).await,
+        )),
+        RequestKind::LeaveGroup(req) => respond(ResponseKind::LeaveGroup(
+            leave_group::handle(broker, version, &req).await,
+        )),
+        RequestKind::OffsetCommit(req) => respond(ResponseKind::OffsetCommit(
+            offset_commit::handle(broker, version, &req).await,
+        )),
+        RequestKind::OffsetFetch(req) => respond(ResponseKind::OffsetFetch(
+            offset_fetch::handle(broker, version, &req).await,
+        )),
+        RequestKind::OffsetDelete(req) => respond(ResponseKind::OffsetDelete(
+            offset_delete::handle(broker, &req).await,
+        )),
+        RequestKind::ListGroups(req) => respond(ResponseKind::ListGroups(
+            list_groups::handle(broker, version, &req).await,
+        )),
+        RequestKind::DescribeGroups(req) => respond(ResponseKind::DescribeGroups(
+            describe_groups::handle(broker, version, &req).await,
+        )),
+        RequestKind::DeleteGroups(req) => respond(ResponseKind::DeleteGroups(
+            delete_groups::handle(broker, &req).await,
+        )),
+        // Topic and broker administration beyond create and delete.
+        RequestKind::CreatePartitions(req) => respond(ResponseKind::CreatePartitions(
+            create_partitions::handle(broker, &req).await,
+        )),
+        RequestKind::AlterConfigs(req) => respond(ResponseKind::AlterConfigs(
+            alter_configs::handle(broker, &req).await,
+        )),
+        RequestKind::IncrementalAlterConfigs(req) => {
+            respond(ResponseKind::IncrementalAlterConfigs(
+                incremental_alter_configs::handle(broker, &req).await,
+            ))
+        }
+        // Log start, leader epochs and sizes.
+        RequestKind::DeleteRecords(req) => respond(ResponseKind::DeleteRecords(
+            delete_records::handle(broker, &req).await,
+        )),
+        RequestKind::OffsetForLeaderEpoch(req) => respond(ResponseKind::OffsetForLeaderEpoch(
+            offset_for_leader_epoch::handle(broker, &req).await,
+        )),
+        RequestKind::DescribeLogDirs(req) => respond(ResponseKind::DescribeLogDirs(
+            describe_log_dirs::handle(broker, &req).await,
         )),
         _ => None,
     }
