@@ -182,6 +182,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let limits = ConnectionLimits {
         max_request_bytes: config.network.request_max_bytes,
         idle_timeout: Duration::from_millis(config.network.idle_timeout_ms),
+        pipeline_depth: config.network.pipeline_depth,
         drain_timeout: Duration::from_secs(10),
     };
     // Retention (and compaction) on the partitions this broker leads, until shutdown.

@@ -287,7 +287,12 @@ fn a_taken_port_is_named() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
     let out = Command::new(BIN)
-        .args(["--set", &format!("listeners=[{addr}]")])
+        .args([
+            "--set",
+            &format!("listeners=[{addr}]"),
+            "--set",
+            "http.listener=null",
+        ])
         .current_dir(dir.path())
         .output()
         .unwrap();

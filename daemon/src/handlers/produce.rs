@@ -58,6 +58,9 @@ pub async fn handle(broker: &Broker, version: i16, req: ProduceRequest) -> Reply
         started.push(parts);
         topics.push(topic);
     }
+    // Every batch has its offsets and is queued in the WAL: the connection may start its next request while
+    // this one waits for durability.
+    crate::server::ordered_part_done();
     let mut failures = Vec::new();
     let mut responses = Vec::with_capacity(started.len());
     for ((t, topic), parts) in req.topic_data.iter().zip(&topics).zip(started) {
