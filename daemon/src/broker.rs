@@ -3,6 +3,7 @@
 
 use crate::groups::Groups;
 use crate::topics::Topics;
+use crate::txn::Transactions;
 
 /// The state handlers read. Cheap to share behind an `Arc`.
 #[derive(Debug)]
@@ -14,6 +15,8 @@ pub struct Broker {
     pub advertised_port: i32,
     pub topics: Topics,
     pub groups: Groups,
+    /// The transaction coordinator.
+    pub txn: Transactions,
 }
 
 #[cfg(test)]
@@ -51,6 +54,7 @@ pub(crate) mod testing {
             advertised_port: 9092,
             topics: Topics::open(engine, defaults).await.unwrap(),
             groups,
+            txn: Default::default(),
         }
     }
 

@@ -160,6 +160,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         advertised_port,
         topics,
         groups,
+        txn: Default::default(),
+    });
+    let expiring = broker.clone();
+    tokio::spawn(async move {
+        expiring
+            .txn
+            .expire_forever(&expiring.topics, Duration::from_secs(1))
+            .await;
     });
     let limits = ConnectionLimits {
         max_request_bytes: config.network.request_max_bytes,

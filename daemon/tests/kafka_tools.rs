@@ -74,11 +74,14 @@ mod kafka {
             "ListGroups(16): 0 to 5",
             "DescribeGroups(15): 0 to 6",
             "DeleteGroups(42): 0 to 2",
+            "AddPartitionsToTxn(24): 0 to 3",
+            "AddOffsetsToTxn(25): 0 to 4",
+            "EndTxn(26): 0 to 4",
         ] {
             assert!(out.contains(line), "{line} missing:\n{out}");
         }
         assert!(
-            out.contains("EndTxn(26): UNSUPPORTED"),
+            out.contains("DescribeProducers(61): UNSUPPORTED"),
             "not implemented yet, so not advertised:\n{out}"
         );
     }

@@ -6,15 +6,18 @@
 //! - Long poll: while fewer than `min_bytes` are ready and no partition has an error, the fetch waits for the next
 //!   durable append (any partition) or `max_wait_ms`, then reads again.
 //! - Offsets outside `[log start, high watermark]` are OFFSET_OUT_OF_RANGE; the consumer resets per its policy.
+//! - read_committed (isolation level 1) returns batches below the last stable offset only (the first offset of
+//!   the earliest open transaction), with the aborted transactions in range so the consumer skips their records.
 //! - Fetch sessions are declined: every answer carries session id 0, so clients send full fetches.
 
 use std::time::Duration;
 
+use automq_protocol::batch;
 use automq_protocol::kafka_protocol::error::ResponseError;
 use automq_protocol::kafka_protocol::messages::fetch_response::{
-    FetchableTopicResponse, PartitionData,
+    AbortedTransaction, FetchableTopicResponse, PartitionData,
 };
-use automq_protocol::kafka_protocol::messages::{FetchRequest, FetchResponse};
+use automq_protocol::kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId};
 use bytes::{Bytes, BytesMut};
 
 use crate::broker::Broker;
@@ -90,18 +93,35 @@ async fn fetch_once(
                         p.fetch_offset,
                         limit,
                         total == 0,
+                        req.isolation_level == 1,
                     )
                     .await
                 }
             };
             partitions.push(match result {
-                Ok((records, start, hw)) => {
+                Ok(Read {
+                    records,
+                    start,
+                    hw,
+                    lso,
+                    aborted,
+                }) => {
                     total += records.len();
+                    let aborted = aborted.map(|a| {
+                        a.into_iter()
+                            .map(|(pid, first)| {
+                                AbortedTransaction::default()
+                                    .with_producer_id(ProducerId(pid))
+                                    .with_first_offset(first)
+                            })
+                            .collect()
+                    });
                     PartitionData::default()
                         .with_partition_index(p.partition)
                         .with_high_watermark(hw)
-                        .with_last_stable_offset(hw)
+                        .with_last_stable_offset(lso)
                         .with_log_start_offset(start)
+                        .with_aborted_transactions(aborted)
                         .with_records(Some(records))
                 }
                 Err(e) => {
@@ -130,7 +150,19 @@ async fn fetch_once(
     )
 }
 
-/// The batches of one partition from `offset`, with its log start offset and high watermark.
+/// What one partition answers.
+struct Read {
+    records: Bytes,
+    start: i64,
+    hw: i64,
+    lso: i64,
+    /// read_committed: the aborted transactions overlapping the records, (producer id, first offset).
+    aborted: Option<Vec<(i64, i64)>>,
+}
+
+/// The batches of one partition from `offset`, with its log start offset, high watermark and last stable
+/// offset; read_committed stops at the last stable offset and lists the aborted transactions in range.
+#[allow(clippy::too_many_arguments)]
 async fn read(
     broker: &Broker,
     topic: &crate::topics::Topic,
@@ -139,7 +171,8 @@ async fn read(
     offset: i64,
     limit: usize,
     first_with_data: bool,
-) -> Result<(Bytes, i64, i64), PartitionError> {
+    committed: bool,
+) -> Result<Read, PartitionError> {
     let p = broker.topics.partition(topic, index).await?;
     if current_leader_epoch >= 0 && current_leader_epoch != p.leader_epoch {
         let code = if current_leader_epoch < p.leader_epoch {
@@ -156,10 +189,21 @@ async fn read(
         ));
     }
     let (start, hw) = p.offsets();
-    if offset == hw {
-        return Ok((Bytes::new(), start, hw));
+    let lso = p.last_stable_offset();
+    let visible_end = if committed { lso } else { hw };
+    if offset == hw || (committed && offset >= lso && offset <= hw) {
+        return Ok(Read {
+            records: Bytes::new(),
+            start,
+            hw,
+            lso,
+            aborted: committed.then(Vec::new),
+        });
     }
-    let batches = p.read(offset, limit, first_with_data).await?;
+    let mut batches = p.read(offset, limit, first_with_data).await?;
+    if committed {
+        batches.retain(|b| batch::stored_header(b).is_some_and(|h| h.base_offset < visible_end));
+    }
     let (start, hw) = p.offsets();
     let records = match batches.len() {
         0 => Bytes::new(),
@@ -172,7 +216,14 @@ async fn read(
             out.freeze()
         }
     };
-    Ok((records, start, hw))
+    let aborted = committed.then(|| p.aborted_in(offset, visible_end));
+    Ok(Read {
+        records,
+        start,
+        hw,
+        lso,
+        aborted,
+    })
 }
 
 #[cfg(test)]

@@ -28,6 +28,13 @@ mod offset_delete;
 mod offset_fetch;
 mod sync_group;
 
+// Transactions (the coordinator is in crate::txn).
+mod add_offsets_to_txn;
+mod add_partitions_to_txn;
+mod end_txn;
+#[cfg(test)]
+mod txn_tests;
+
 use automq_protocol::kafka_protocol::messages::{RequestKind, ResponseKind};
 use automq_protocol::{ApiKey, VersionRange};
 
@@ -58,6 +65,10 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::ListGroups, VersionRange { min: 0, max: 5 }),
     (ApiKey::DescribeGroups, VersionRange { min: 0, max: 6 }),
     (ApiKey::DeleteGroups, VersionRange { min: 0, max: 2 }),
+    // Transactions.
+    (ApiKey::AddPartitionsToTxn, VersionRange { min: 0, max: 3 }),
+    (ApiKey::AddOffsetsToTxn, VersionRange { min: 0, max: 4 }),
+    (ApiKey::EndTxn, VersionRange { min: 0, max: 4 }),
 ];
 
 pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
@@ -156,6 +167,16 @@ pub async fn handle(
         RequestKind::DeleteGroups(req) => respond(ResponseKind::DeleteGroups(
             delete_groups::handle(broker, &req).await,
         )),
+        // Transactions.
+        RequestKind::AddPartitionsToTxn(req) => respond(ResponseKind::AddPartitionsToTxn(
+            add_partitions_to_txn::handle(broker, &req).await,
+        )),
+        RequestKind::AddOffsetsToTxn(req) => respond(ResponseKind::AddOffsetsToTxn(
+            add_offsets_to_txn::handle(broker, &req).await,
+        )),
+        RequestKind::EndTxn(req) => {
+            respond(ResponseKind::EndTxn(end_txn::handle(broker, &req).await))
+        }
         _ => None,
     }
 }

@@ -6,6 +6,7 @@
 //! the producer's sequence is checked, offsets are handed out and the batch, stamped with its base offset and the
 //! leader epoch, is queued in the WAL, so batches land in the order their sequences were checked.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 
@@ -110,6 +111,10 @@ struct State {
     recent: TimeIndex,
     /// Batches that were in the stream before it was opened here, once a lookup scanned them.
     earlier: Option<TimeIndex>,
+    /// Open transactions here: producer id to the offset of its first transactional batch.
+    open_txns: BTreeMap<i64, i64>,
+    /// Aborted transactions since the partition was opened here: (producer id, first offset, marker offset).
+    aborted: Vec<(i64, i64, i64)>,
 }
 
 #[derive(Debug)]
@@ -182,12 +187,6 @@ impl Partition {
                 "control batches come from transaction coordinators, not producers",
             ));
         }
-        if info.transactional {
-            return Err(PartitionError::new(
-                ResponseError::InvalidRecord,
-                "transactional batches are not supported yet",
-            ));
-        }
         let mut buf = BytesMut::from(records);
         let (log_append_time, max_ts, max_delta) = if config.log_append_time {
             batch::set_max_timestamp(&mut buf, true, now_ms);
@@ -234,6 +233,12 @@ impl Partition {
             .map_err(|e| PartitionError::from_engine(&e))?;
         let base = pending.base_offset();
         let last = base + u64::from(info.count) - 1;
+        if info.transactional {
+            state
+                .open_txns
+                .entry(info.producer_id)
+                .or_insert(base as i64);
+        }
         if idempotent {
             state.producers.record(
                 info.producer_id,
@@ -254,6 +259,64 @@ impl Partition {
             pending,
             log_append_time,
         })
+    }
+
+    /// Queues a transaction marker (a control batch from the transaction coordinator) and closes the producer's
+    /// open transaction here.
+    pub fn append_marker(
+        &self,
+        producer_id: i64,
+        producer_epoch: i16,
+        commit: bool,
+        coordinator_epoch: i32,
+        now_ms: i64,
+    ) -> Result<PendingAppend, PartitionError> {
+        let mut buf = crate::txn::markers::control_batch(
+            producer_id,
+            producer_epoch,
+            commit,
+            coordinator_epoch,
+            now_ms,
+        );
+        let size = buf.len();
+        let mut state = self.lock();
+        let epoch = self.leader_epoch;
+        let pending = self
+            .engine
+            .start_append(self.stream, 1, move |base| {
+                batch::stamp(&mut buf, base as i64, epoch);
+                buf.freeze()
+            })
+            .map_err(|e| PartitionError::from_engine(&e))?;
+        let base = pending.base_offset() as i64;
+        if let Some(first) = state.open_txns.remove(&producer_id)
+            && !commit
+        {
+            state.aborted.push((producer_id, first, base));
+        }
+        state.recent.add(base as u64, size, now_ms, base);
+        Ok(pending)
+    }
+
+    /// The last stable offset: the first offset of the earliest open transaction, or the high watermark.
+    pub fn last_stable_offset(&self) -> i64 {
+        let hw = self.offsets().1;
+        self.lock()
+            .open_txns
+            .values()
+            .copied()
+            .min()
+            .map_or(hw, |first| first.min(hw))
+    }
+
+    /// Aborted transactions overlapping `[from, to)`: (producer id, first offset).
+    pub fn aborted_in(&self, from: i64, to: i64) -> Vec<(i64, i64)> {
+        self.lock()
+            .aborted
+            .iter()
+            .filter(|(_, first, marker)| *first < to && *marker >= from)
+            .map(|(pid, first, _)| (*pid, *first))
+            .collect()
     }
 
     /// Waits until an append is durable, then wakes waiting fetches.

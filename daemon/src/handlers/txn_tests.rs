@@ -1,0 +1,309 @@
+//! Transactions through the handlers: init and fencing, partitions added before transactional produce, markers
+//! on commit and abort, read_committed fetches and ListOffsets, and the timeout.
+
+use automq_protocol::batch::testing::producer_batch_from;
+use automq_protocol::kafka_protocol::error::ResponseError;
+use automq_protocol::kafka_protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
+use automq_protocol::kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
+use automq_protocol::kafka_protocol::messages::list_offsets_request::{
+    ListOffsetsPartition, ListOffsetsTopic,
+};
+use automq_protocol::kafka_protocol::messages::produce_request::{
+    PartitionProduceData, TopicProduceData,
+};
+use automq_protocol::kafka_protocol::messages::{
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, BrokerId, EndTxnRequest, FetchRequest,
+    InitProducerIdRequest, ListOffsetsRequest, ProduceRequest, ProducerId, ResponseKind, TopicName,
+    TransactionalId,
+};
+use automq_protocol::kafka_protocol::protocol::StrBytes;
+use automq_protocol::kafka_protocol::records::{Compression, RecordBatchDecoder};
+use bytes::{Bytes, BytesMut};
+
+use super::{Reply, add_offsets_to_txn, add_partitions_to_txn, end_txn, fetch, init_producer_id};
+use super::{list_offsets, produce};
+use crate::broker::{Broker, testing};
+
+const TOPIC: &str = "t";
+
+fn tid(s: &str) -> TransactionalId {
+    TransactionalId(StrBytes::from_string(s.into()))
+}
+
+async fn init(b: &Broker, id: &str, timeout_ms: i32) -> (i64, i16) {
+    let r = init_producer_id::handle(
+        b,
+        &InitProducerIdRequest::default()
+            .with_transactional_id(Some(tid(id)))
+            .with_transaction_timeout_ms(timeout_ms),
+    )
+    .await;
+    assert_eq!(r.error_code, 0);
+    (r.producer_id.0, r.producer_epoch)
+}
+
+async fn add(b: &Broker, id: &str, (pid, epoch): (i64, i16), parts: &[i32]) -> Vec<i16> {
+    let r = add_partitions_to_txn::handle(
+        b,
+        &AddPartitionsToTxnRequest::default()
+            .with_v3_and_below_transactional_id(tid(id))
+            .with_v3_and_below_producer_id(ProducerId(pid))
+            .with_v3_and_below_producer_epoch(epoch)
+            .with_v3_and_below_topics(vec![
+                AddPartitionsToTxnTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+                    .with_partitions(parts.to_vec()),
+            ]),
+    )
+    .await;
+    r.results_by_topic_v3_and_below[0]
+        .results_by_partition
+        .iter()
+        .map(|p| p.partition_error_code)
+        .collect()
+}
+
+async fn end(b: &Broker, id: &str, (pid, epoch): (i64, i16), commit: bool) -> i16 {
+    end_txn::handle(
+        b,
+        &EndTxnRequest::default()
+            .with_transactional_id(tid(id))
+            .with_producer_id(ProducerId(pid))
+            .with_producer_epoch(epoch)
+            .with_committed(commit),
+    )
+    .await
+    .error_code
+}
+
+/// A transactional batch of `n` records.
+fn txn_batch(n: usize, (pid, epoch): (i64, i16), seq: i32) -> Bytes {
+    let mut b: BytesMut =
+        producer_batch_from(n, 1_700_000_000_000, Compression::None, pid, epoch, seq);
+    let attributes = i16::from_be_bytes([b[21], b[22]]) | 0x10;
+    b[21..23].copy_from_slice(&attributes.to_be_bytes());
+    let crc = crc32c::crc32c(&b[21..]);
+    b[17..21].copy_from_slice(&crc.to_be_bytes());
+    b.freeze()
+}
+
+/// Produces one batch to partition 0; the error code and base offset.
+async fn produce_to(b: &Broker, partition: i32, records: Bytes) -> (i16, i64) {
+    let req = ProduceRequest::default()
+        .with_acks(-1)
+        .with_timeout_ms(5000)
+        .with_topic_data(vec![
+            TopicProduceData::default()
+                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+                .with_partition_data(vec![
+                    PartitionProduceData::default()
+                        .with_index(partition)
+                        .with_records(Some(records)),
+                ]),
+        ]);
+    let Reply::Respond(r) = produce::handle(b, 9, req).await else {
+        panic!("expected a response")
+    };
+    let ResponseKind::Produce(r) = *r else {
+        panic!("expected a produce response")
+    };
+    let p = &r.responses[0].partition_responses[0];
+    (p.error_code, p.base_offset)
+}
+
+/// Fetches partition 0 from `offset`: (records, high watermark, last stable offset, aborted (pid, first)).
+async fn fetch_from(
+    b: &Broker,
+    offset: i64,
+    isolation: i8,
+) -> (Vec<(bool, String)>, i64, i64, Vec<(i64, i64)>) {
+    let req = FetchRequest::default()
+        .with_max_wait_ms(0)
+        .with_max_bytes(1 << 20)
+        .with_isolation_level(isolation)
+        .with_session_epoch(-1)
+        .with_topics(vec![
+            FetchTopic::default()
+                .with_topic(TopicName(StrBytes::from_static_str(TOPIC)))
+                .with_partitions(vec![
+                    FetchPartition::default()
+                        .with_fetch_offset(offset)
+                        .with_partition_max_bytes(1 << 20)
+                        .with_current_leader_epoch(-1),
+                ]),
+        ]);
+    let r = fetch::handle(b, 12, &req).await;
+    let p = &r.responses[0].partitions[0];
+    assert_eq!(p.error_code, 0);
+    let mut bytes = p.records.clone().unwrap_or_default();
+    let mut records = Vec::new();
+    if !bytes.is_empty() {
+        for set in RecordBatchDecoder::decode_all(&mut bytes).unwrap() {
+            for r in set.records {
+                let v = r.value.map(|v| String::from_utf8_lossy(&v).into_owned());
+                records.push((r.control, v.unwrap_or_default()));
+            }
+        }
+    }
+    let aborted = p
+        .aborted_transactions
+        .iter()
+        .flatten()
+        .map(|a| (a.producer_id.0, a.first_offset))
+        .collect();
+    (records, p.high_watermark, p.last_stable_offset, aborted)
+}
+
+async fn latest(b: &Broker, isolation: i8) -> i64 {
+    let req = ListOffsetsRequest::default()
+        .with_replica_id(BrokerId(-1))
+        .with_isolation_level(isolation)
+        .with_topics(vec![
+            ListOffsetsTopic::default()
+                .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+                .with_partitions(vec![ListOffsetsPartition::default().with_timestamp(-1)]),
+        ]);
+    list_offsets::handle(b, 5, &req).await.topics[0].partitions[0].offset
+}
+
+async fn broker() -> Broker {
+    let b = testing::broker().await;
+    b.topics
+        .create(TOPIC, Some(2), Default::default(), false)
+        .await
+        .unwrap();
+    b
+}
+
+#[tokio::test]
+async fn a_new_init_fences_the_older_producer() {
+    let b = broker().await;
+    let old = init(&b, "tx", 60_000).await;
+    assert_eq!(add(&b, "tx", old, &[0]).await, vec![0]);
+    let (code, _) = produce_to(&b, 0, txn_batch(2, old, 0)).await;
+    assert_eq!(code, 0);
+    let new = init(&b, "tx", 60_000).await;
+    assert_eq!((new.0, new.1), (old.0, old.1 + 1));
+    // The older producer's transaction was aborted by the new init: its marker is in the partition.
+    let (records, hw, lso, aborted) = fetch_from(&b, 0, 1).await;
+    assert_eq!((hw, lso), (3, 3));
+    assert_eq!(aborted, vec![(old.0, 0)]);
+    assert_eq!(records.iter().filter(|r| r.0).count(), 1, "one marker");
+    let fenced = ResponseError::ProducerFenced.code();
+    assert_eq!(add(&b, "tx", old, &[1]).await, vec![fenced]);
+    assert_eq!(end(&b, "tx", old, true).await, fenced);
+    assert_eq!(
+        produce_to(&b, 0, txn_batch(1, old, 2)).await.0,
+        fenced,
+        "a fenced producer cannot write"
+    );
+    assert_eq!(
+        end(&b, "tx", new, true).await,
+        ResponseError::InvalidTxnState.code(),
+        "nothing to commit"
+    );
+    assert_eq!(
+        add(&b, "nobody", new, &[0]).await,
+        vec![ResponseError::InvalidProducerIdMapping.code()]
+    );
+    let r = add_offsets_to_txn::handle(
+        &b,
+        &AddOffsetsToTxnRequest::default()
+            .with_transactional_id(tid("tx"))
+            .with_producer_id(ProducerId(new.0))
+            .with_producer_epoch(new.1)
+            .with_group_id(StrBytes::from_static_str("g").into()),
+    )
+    .await;
+    assert_eq!(r.error_code, 0);
+}
+
+#[tokio::test]
+async fn read_committed_sees_committed_data_only() {
+    let b = broker().await;
+    let p = init(&b, "tx", 60_000).await;
+    assert_eq!(
+        produce_to(&b, 0, txn_batch(2, p, 0)).await.0,
+        ResponseError::InvalidTxnState.code(),
+        "the partition is not in the transaction"
+    );
+    assert_eq!(
+        add(&b, "tx", p, &[0, 7]).await,
+        vec![
+            ResponseError::OperationNotAttempted.code(),
+            ResponseError::UnknownTopicOrPartition.code()
+        ]
+    );
+    // Committed: offsets 0-1, marker 2.
+    assert_eq!(add(&b, "tx", p, &[0, 1]).await, vec![0, 0]);
+    assert_eq!(produce_to(&b, 0, txn_batch(2, p, 0)).await, (0, 0));
+    assert_eq!(
+        produce_to(&b, 1, txn_batch(2, p, 0)).await.0,
+        0,
+        "partition 1 was added too"
+    );
+    let (records, hw, lso, _) = fetch_from(&b, 0, 1).await;
+    assert_eq!(
+        (records.len(), hw, lso),
+        (0, 2, 0),
+        "open: nothing is stable"
+    );
+    assert_eq!(
+        fetch_from(&b, 0, 0).await.0.len(),
+        2,
+        "read_uncommitted sees it"
+    );
+    assert_eq!((latest(&b, 0).await, latest(&b, 1).await), (2, 0));
+    assert_eq!(end(&b, "tx", p, true).await, 0);
+    assert_eq!(end(&b, "tx", p, true).await, 0, "a retried commit");
+    // Aborted: offsets 3-5, marker 6.
+    assert_eq!(add(&b, "tx", p, &[0]).await, vec![0]);
+    assert_eq!(produce_to(&b, 0, txn_batch(3, p, 2)).await, (0, 3));
+    assert_eq!(end(&b, "tx", p, false).await, 0);
+    assert_eq!(
+        end(&b, "tx", p, true).await,
+        ResponseError::InvalidTxnState.code(),
+        "an aborted transaction cannot be committed"
+    );
+    // A third, still open: offset 7 on.
+    assert_eq!(add(&b, "tx", p, &[0]).await, vec![0]);
+    assert_eq!(produce_to(&b, 0, txn_batch(1, p, 5)).await, (0, 7));
+    let (records, hw, lso, aborted) = fetch_from(&b, 0, 1).await;
+    assert_eq!((hw, lso), (8, 7));
+    assert_eq!(aborted, vec![(p.0, 3)]);
+    let data: Vec<_> = records
+        .iter()
+        .filter(|r| !r.0)
+        .map(|r| r.1.as_str())
+        .collect();
+    assert_eq!(
+        data,
+        vec!["v0", "v1", "v0", "v1", "v2"],
+        "below the LSO; the consumer drops 3-5 by the aborted list"
+    );
+    assert_eq!(records.iter().filter(|r| r.0).count(), 2, "two markers");
+    assert_eq!(latest(&b, 1).await, 7);
+    assert_eq!(fetch_from(&b, 3, 1).await.3, vec![(p.0, 3)]);
+    assert!(fetch_from(&b, 7, 1).await.0.is_empty());
+}
+
+#[tokio::test]
+async fn an_expired_transaction_is_aborted_and_its_producer_fenced() {
+    let b = broker().await;
+    let p = init(&b, "slow", 1).await;
+    assert_eq!(add(&b, "slow", p, &[1]).await, vec![0]);
+    let (code, _) = produce_to(&b, 1, txn_batch(1, p, 0)).await;
+    assert_eq!(code, 0);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    b.txn.expire(&b.topics).await;
+    let all = b.txn.list().await;
+    assert_eq!(all[0].1.state, crate::txn::TxnState::CompleteAbort);
+    assert_eq!(
+        end(&b, "slow", p, true).await,
+        ResponseError::ProducerFenced.code()
+    );
+    let t = b.topics.by_name(TOPIC).unwrap();
+    let part = b.topics.partition(&t, 1).await.unwrap();
+    assert_eq!(part.offsets().1, 2, "data and the abort marker");
+    assert_eq!(part.last_stable_offset(), 2);
+}
