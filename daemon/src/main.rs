@@ -166,7 +166,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(async move {
         expiring
             .txn
-            .expire_forever(&expiring.topics, Duration::from_secs(1))
+            .expire_forever(&expiring.topics, &expiring.groups, Duration::from_secs(1))
             .await;
     });
     let limits = ConnectionLimits {

@@ -77,6 +77,7 @@ mod kafka {
             "AddPartitionsToTxn(24): 0 to 3",
             "AddOffsetsToTxn(25): 0 to 4",
             "EndTxn(26): 0 to 4",
+            "TxnOffsetCommit(28): 0 to 3",
         ] {
             assert!(out.contains(line), "{line} missing:\n{out}");
         }

@@ -11,6 +11,7 @@ pub async fn handle(broker: &Broker, req: &EndTxnRequest) -> EndTxnResponse {
         .txn
         .end_txn(
             &broker.topics,
+            &broker.groups,
             &req.transactional_id,
             req.producer_id.0,
             req.producer_epoch,

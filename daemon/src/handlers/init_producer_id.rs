@@ -21,7 +21,12 @@ pub async fn handle(broker: &Broker, req: &InitProducerIdRequest) -> InitProduce
     if let Some(t) = req.transactional_id.as_ref().filter(|t| !t.is_empty()) {
         return match broker
             .txn
-            .init(&broker.topics, t, req.transaction_timeout_ms)
+            .init(
+                &broker.topics,
+                &broker.groups,
+                t,
+                req.transaction_timeout_ms,
+            )
             .await
         {
             Ok((id, epoch)) => InitProducerIdResponse::default()

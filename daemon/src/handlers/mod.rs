@@ -32,6 +32,7 @@ mod sync_group;
 mod add_offsets_to_txn;
 mod add_partitions_to_txn;
 mod end_txn;
+mod txn_offset_commit;
 #[cfg(test)]
 mod txn_tests;
 
@@ -69,6 +70,7 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::AddPartitionsToTxn, VersionRange { min: 0, max: 3 }),
     (ApiKey::AddOffsetsToTxn, VersionRange { min: 0, max: 4 }),
     (ApiKey::EndTxn, VersionRange { min: 0, max: 4 }),
+    (ApiKey::TxnOffsetCommit, VersionRange { min: 0, max: 3 }),
 ];
 
 pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
@@ -177,6 +179,9 @@ pub async fn handle(
         RequestKind::EndTxn(req) => {
             respond(ResponseKind::EndTxn(end_txn::handle(broker, &req).await))
         }
+        RequestKind::TxnOffsetCommit(req) => respond(ResponseKind::TxnOffsetCommit(
+            txn_offset_commit::handle(broker, &req).await,
+        )),
         _ => None,
     }
 }

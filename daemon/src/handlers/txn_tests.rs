@@ -295,7 +295,7 @@ async fn an_expired_transaction_is_aborted_and_its_producer_fenced() {
     let (code, _) = produce_to(&b, 1, txn_batch(1, p, 0)).await;
     assert_eq!(code, 0);
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    b.txn.expire(&b.topics).await;
+    b.txn.expire(&b.topics, &b.groups).await;
     let all = b.txn.list().await;
     assert_eq!(all[0].1.state, crate::txn::TxnState::CompleteAbort);
     assert_eq!(
@@ -306,4 +306,82 @@ async fn an_expired_transaction_is_aborted_and_its_producer_fenced() {
     let part = b.topics.partition(&t, 1).await.unwrap();
     assert_eq!(part.offsets().1, 2, "data and the abort marker");
     assert_eq!(part.last_stable_offset(), 2);
+}
+
+/// Offsets fetched for group `g`, partition 0 of the topic (-1 when none).
+async fn fetched(b: &Broker) -> i64 {
+    b.groups
+        .committed(
+            "g",
+            Some(vec![crate::groups::records::TopicPartition {
+                topic: TOPIC.into(),
+                partition: 0,
+            }]),
+        )
+        .await
+        .ok()
+        .and_then(|v| v.into_iter().next())
+        .and_then(|(_, c)| c.map(|c| c.offset))
+        .unwrap_or(-1)
+}
+
+async fn txn_commit_offset(b: &Broker, (pid, epoch): (i64, i16), offset: i64) -> i16 {
+    use automq_protocol::kafka_protocol::messages::TxnOffsetCommitRequest;
+    use automq_protocol::kafka_protocol::messages::txn_offset_commit_request::{
+        TxnOffsetCommitRequestPartition, TxnOffsetCommitRequestTopic,
+    };
+    let r = super::txn_offset_commit::handle(
+        b,
+        &TxnOffsetCommitRequest::default()
+            .with_transactional_id(tid("tx"))
+            .with_group_id(StrBytes::from_static_str("g").into())
+            .with_producer_id(ProducerId(pid))
+            .with_producer_epoch(epoch)
+            .with_generation_id(-1)
+            .with_topics(vec![
+                TxnOffsetCommitRequestTopic::default()
+                    .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+                    .with_partitions(vec![
+                        TxnOffsetCommitRequestPartition::default()
+                            .with_partition_index(0)
+                            .with_committed_offset(offset),
+                    ]),
+            ]),
+    )
+    .await;
+    r.topics[0].partitions[0].error_code
+}
+
+async fn add_group(b: &Broker, (pid, epoch): (i64, i16)) -> i16 {
+    add_offsets_to_txn::handle(
+        b,
+        &AddOffsetsToTxnRequest::default()
+            .with_transactional_id(tid("tx"))
+            .with_producer_id(ProducerId(pid))
+            .with_producer_epoch(epoch)
+            .with_group_id(StrBytes::from_static_str("g").into()),
+    )
+    .await
+    .error_code
+}
+
+#[tokio::test]
+async fn transactional_offsets_are_visible_only_once_committed() {
+    let b = broker().await;
+    let p = init(&b, "tx", 60_000).await;
+    assert_eq!(
+        txn_commit_offset(&b, p, 5).await,
+        ResponseError::InvalidTxnState.code(),
+        "the group was not added"
+    );
+    assert_eq!(add_group(&b, p).await, 0);
+    assert_eq!(txn_commit_offset(&b, p, 5).await, 0);
+    assert_eq!(fetched(&b).await, -1, "pending until the commit");
+    assert_eq!(end(&b, "tx", p, false).await, 0);
+    assert_eq!(fetched(&b).await, -1, "dropped by the abort");
+    assert_eq!(add_group(&b, p).await, 0);
+    assert_eq!(txn_commit_offset(&b, p, 9).await, 0);
+    assert_eq!(fetched(&b).await, -1);
+    assert_eq!(end(&b, "tx", p, true).await, 0);
+    assert_eq!(fetched(&b).await, 9);
 }

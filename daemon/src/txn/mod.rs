@@ -14,6 +14,7 @@ use futures::future::join_all;
 use tokio::sync::Mutex;
 use tracing::{info, warn};
 
+use crate::groups::{Groups, NewOffset};
 use crate::topics::Topics;
 
 /// Kafka's transaction states.
@@ -51,6 +52,8 @@ pub struct Txn {
     pub started_ms: i64,
     pub partitions: BTreeSet<(String, i32)>,
     pub groups: BTreeSet<String>,
+    /// TxnOffsetCommit offsets, written to their groups when the transaction commits.
+    pub offsets: Vec<(String, NewOffset)>,
 }
 
 /// The largest transaction timeout accepted (Kafka's `transaction.max.timeout.ms` default).
@@ -79,6 +82,7 @@ impl Transactions {
     pub async fn init(
         &self,
         topics: &Topics,
+        groups: &Groups,
         transactional_id: &str,
         timeout_ms: i32,
     ) -> TxnResult<(i64, i16)> {
@@ -95,10 +99,10 @@ impl Transactions {
             Some(mut t) => {
                 match t.state {
                     TxnState::Ongoing | TxnState::PrepareAbort => {
-                        end(topics, transactional_id, &mut t, false).await?;
+                        end(topics, groups, transactional_id, &mut t, false).await?;
                     }
                     TxnState::PrepareCommit => {
-                        end(topics, transactional_id, &mut t, true).await?;
+                        end(topics, groups, transactional_id, &mut t, true).await?;
                     }
                     _ => {}
                 }
@@ -119,6 +123,7 @@ impl Transactions {
                 started_ms: 0,
                 partitions: BTreeSet::new(),
                 groups: BTreeSet::new(),
+                offsets: Vec::new(),
             },
         );
         info!(
@@ -152,6 +157,7 @@ impl Transactions {
                 t.started_ms = now_ms();
                 t.partitions.clear();
                 t.groups.clear();
+                t.offsets.clear();
             }
         }
         t.partitions.extend(partitions.iter().cloned());
@@ -197,43 +203,25 @@ impl Transactions {
         Ok(())
     }
 
-    /// Whether a transactional offset commit of this producer for `group` is allowed.
-    pub async fn allows_group(
-        &self,
-        transactional_id: &str,
-        producer_id: i64,
-        epoch: i16,
-        group: &str,
-    ) -> TxnResult<()> {
-        let mut txns = self.txns.lock().await;
-        let t = current(&mut txns, transactional_id, producer_id, epoch)?;
-        if t.state != TxnState::Ongoing || !t.groups.contains(group) {
-            return Err((
-                ResponseError::InvalidTxnState,
-                format!(
-                    "group `{group}` is not in the ongoing transaction of `{transactional_id}`"
-                ),
-            ));
-        }
-        Ok(())
-    }
-
-    /// EndTxn: writes the markers and completes. Returns the groups whose pending offsets are to be applied
-    /// (commit) or dropped (abort).
+    /// EndTxn: writes the markers (and on commit the transaction's group offsets), then completes.
     pub async fn end_txn(
         &self,
         topics: &Topics,
+        groups: &Groups,
         transactional_id: &str,
         producer_id: i64,
         epoch: i16,
         commit: bool,
-    ) -> TxnResult<BTreeSet<String>> {
+    ) -> TxnResult<()> {
         let mut txns = self.txns.lock().await;
         let t = current(&mut txns, transactional_id, producer_id, epoch)?;
         match (t.state, commit) {
-            (TxnState::Ongoing, _) => {}
+            // A retry after markers could not be written finishes the job.
+            (TxnState::Ongoing, _)
+            | (TxnState::PrepareCommit, true)
+            | (TxnState::PrepareAbort, false) => {}
             (TxnState::CompleteCommit, true) | (TxnState::CompleteAbort, false) => {
-                return Ok(BTreeSet::new());
+                return Ok(());
             }
             (state, _) => {
                 return Err((
@@ -246,15 +234,11 @@ impl Transactions {
                 ));
             }
         }
-        let mut copy = t.clone();
-        let result = end(topics, transactional_id, &mut copy, commit).await;
-        let groups = std::mem::take(&mut copy.groups);
-        *t = copy;
-        result.map(|()| groups)
+        end(topics, groups, transactional_id, t, commit).await
     }
 
     /// Aborts ongoing transactions older than their timeout, bumping the epoch so the producer is fenced.
-    pub async fn expire(&self, topics: &Topics) {
+    pub async fn expire(&self, topics: &Topics, groups: &Groups) {
         let now = now_ms();
         let mut txns = self.txns.lock().await;
         for (id, t) in txns.iter_mut() {
@@ -263,7 +247,7 @@ impl Transactions {
                 if t.epoch < i16::MAX - 1 {
                     t.epoch += 1;
                 }
-                if let Err((_, m)) = end(topics, id, t, false).await {
+                if let Err((_, m)) = end(topics, groups, id, t, false).await {
                     warn!(transactional_id = %id, "cannot abort the timed-out transaction: {m}");
                 }
             }
@@ -271,11 +255,35 @@ impl Transactions {
     }
 
     /// Runs [`Self::expire`] every `every` until the task is dropped.
-    pub async fn expire_forever(&self, topics: &Topics, every: Duration) {
+    pub async fn expire_forever(&self, topics: &Topics, groups: &Groups, every: Duration) {
         loop {
             tokio::time::sleep(every).await;
-            self.expire(topics).await;
+            self.expire(topics, groups).await;
         }
+    }
+
+    /// TxnOffsetCommit: offsets held until the transaction ends.
+    pub async fn add_offsets(
+        &self,
+        transactional_id: &str,
+        producer_id: i64,
+        epoch: i16,
+        group: &str,
+        offsets: Vec<NewOffset>,
+    ) -> TxnResult<()> {
+        let mut txns = self.txns.lock().await;
+        let t = current(&mut txns, transactional_id, producer_id, epoch)?;
+        if t.state != TxnState::Ongoing || !t.groups.contains(group) {
+            return Err((
+                ResponseError::InvalidTxnState,
+                format!(
+                    "group `{group}` is not in the ongoing transaction of `{transactional_id}`"
+                ),
+            ));
+        }
+        t.offsets
+            .extend(offsets.into_iter().map(|o| (group.to_string(), o)));
+        Ok(())
     }
 
     /// A copy of every transactional id's state.
@@ -336,8 +344,15 @@ fn current<'a>(
     Ok(t)
 }
 
-/// Prepare, write a marker into every partition of the transaction, complete.
-async fn end(topics: &Topics, transactional_id: &str, t: &mut Txn, commit: bool) -> TxnResult<()> {
+/// Prepare, write a marker into every partition of the transaction (and on commit its offsets into their
+/// groups), complete.
+async fn end(
+    topics: &Topics,
+    groups: &Groups,
+    transactional_id: &str,
+    t: &mut Txn,
+    commit: bool,
+) -> TxnResult<()> {
     t.state = if commit {
         TxnState::PrepareCommit
     } else {
@@ -367,6 +382,26 @@ async fn end(topics: &Topics, transactional_id: &str, t: &mut Txn, commit: bool)
     {
         r.map_err(|e| (e.code, e.message))?;
     }
+    if commit {
+        let mut by_group: std::collections::BTreeMap<&str, Vec<NewOffset>> = Default::default();
+        for (g, o) in &t.offsets {
+            by_group.entry(g).or_default().push(o.clone());
+        }
+        for (g, offsets) in by_group {
+            for (at, e) in groups.commit_transactional(g, offsets).await {
+                if let Some(e) = e {
+                    return Err((
+                        e,
+                        format!(
+                            "cannot write the offset of {}-{} for group `{g}`",
+                            at.topic, at.partition
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    t.offsets.clear();
     t.state = if commit {
         TxnState::CompleteCommit
     } else {
