@@ -78,6 +78,8 @@ mod kafka {
             "AddOffsetsToTxn(25): 0 to 4",
             "EndTxn(26): 0 to 4",
             "TxnOffsetCommit(28): 0 to 3",
+            "ListTransactions(66): 0 to 1",
+            "DescribeTransactions(65): 0",
         ] {
             assert!(out.contains(line), "{line} missing:\n{out}");
         }

@@ -1,6 +1,6 @@
 //! Transactions against automqd with Apache Kafka's Java client (peer tier: the client jars come with the
 //! `kafka` peer): a transactional producer commits and aborts, a read_committed consumer sees only what was
-//! committed.
+//! committed; kafka-transactions lists and describes the transactional id.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -398,6 +398,29 @@ mod kafka {
         assert_eq!(
             consume(&bootstrap, "txn", "read_uncommitted", 5),
             ["c1", "c2", "a1", "a2", "c3"]
+        );
+
+        // kafka-transactions lists and describes the transactional id (ListTransactions, FindCoordinator,
+        // DescribeTransactions).
+        let (ok, out, err) = tool(&["transactions", "--bootstrap-server", &bootstrap, "list"]);
+        assert!(ok, "{out}\n{err}");
+        let line = out
+            .lines()
+            .find(|l| l.contains("copier-1"))
+            .unwrap_or_else(|| panic!("{out}"));
+        assert!(line.contains("CompleteCommit"), "{out}");
+        let (ok, out, err) = tool(&[
+            "transactions",
+            "--bootstrap-server",
+            &bootstrap,
+            "describe",
+            "--transactional-id",
+            "copier-1",
+        ]);
+        assert!(ok, "{out}\n{err}");
+        assert!(
+            out.contains("copier-1") && out.contains("CompleteCommit"),
+            "{out}"
         );
     }
 }

@@ -32,6 +32,7 @@ mod sync_group;
 mod add_offsets_to_txn;
 mod add_partitions_to_txn;
 mod end_txn;
+mod list_transactions;
 mod txn_offset_commit;
 #[cfg(test)]
 mod txn_tests;
@@ -71,6 +72,11 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::AddOffsetsToTxn, VersionRange { min: 0, max: 4 }),
     (ApiKey::EndTxn, VersionRange { min: 0, max: 4 }),
     (ApiKey::TxnOffsetCommit, VersionRange { min: 0, max: 3 }),
+    (ApiKey::ListTransactions, VersionRange { min: 0, max: 1 }),
+    (
+        ApiKey::DescribeTransactions,
+        VersionRange { min: 0, max: 0 },
+    ),
 ];
 
 pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
@@ -181,6 +187,12 @@ pub async fn handle(
         }
         RequestKind::TxnOffsetCommit(req) => respond(ResponseKind::TxnOffsetCommit(
             txn_offset_commit::handle(broker, &req).await,
+        )),
+        RequestKind::ListTransactions(req) => respond(ResponseKind::ListTransactions(
+            list_transactions::list(broker, &req).await,
+        )),
+        RequestKind::DescribeTransactions(req) => respond(ResponseKind::DescribeTransactions(
+            list_transactions::describe(broker, &req).await,
         )),
         _ => None,
     }

@@ -385,3 +385,66 @@ async fn transactional_offsets_are_visible_only_once_committed() {
     assert_eq!(end(&b, "tx", p, true).await, 0);
     assert_eq!(fetched(&b).await, 9);
 }
+
+#[tokio::test]
+async fn transactions_are_listed_and_described() {
+    use automq_protocol::kafka_protocol::messages::{
+        DescribeTransactionsRequest, ListTransactionsRequest,
+    };
+    let b = broker().await;
+    let p = init(&b, "tx", 60_000).await;
+    let q = init(&b, "other", 30_000).await;
+    assert_eq!(add(&b, "tx", p, &[1, 0]).await, vec![0, 0]);
+    let r = super::list_transactions::list(
+        &b,
+        &ListTransactionsRequest::default()
+            .with_state_filters(vec![
+                StrBytes::from_static_str("Ongoing"),
+                StrBytes::from_static_str("Nope"),
+            ])
+            .with_duration_filter(-1),
+    )
+    .await;
+    assert_eq!(
+        r.unknown_state_filters,
+        vec![StrBytes::from_static_str("Nope")]
+    );
+    let listed: Vec<_> = r
+        .transaction_states
+        .iter()
+        .map(|t| (t.transactional_id.as_str(), t.producer_id.0))
+        .collect();
+    assert_eq!(listed, vec![("tx", p.0)]);
+    let r = super::list_transactions::list(
+        &b,
+        &ListTransactionsRequest::default()
+            .with_producer_id_filters(vec![ProducerId(q.0)])
+            .with_duration_filter(-1),
+    )
+    .await;
+    assert_eq!(r.transaction_states.len(), 1);
+    assert_eq!(r.transaction_states[0].transaction_state.as_str(), "Empty");
+
+    let r = super::list_transactions::describe(
+        &b,
+        &DescribeTransactionsRequest::default()
+            .with_transactional_ids(vec![tid("tx"), tid("missing")]),
+    )
+    .await;
+    let d = &r.transaction_states[0];
+    assert_eq!(
+        (
+            d.error_code,
+            d.transaction_state.as_str(),
+            d.producer_epoch,
+            d.transaction_timeout_ms
+        ),
+        (0, "Ongoing", p.1, 60_000)
+    );
+    assert_eq!(d.topics[0].partitions, vec![0, 1]);
+    assert!(d.transaction_start_time_ms > 0);
+    assert_eq!(
+        r.transaction_states[1].error_code,
+        ResponseError::TransactionalIdNotFound.code()
+    );
+}
