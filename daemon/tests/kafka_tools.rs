@@ -80,11 +80,12 @@ mod kafka {
             "TxnOffsetCommit(28): 0 to 3",
             "ListTransactions(66): 0 to 1",
             "DescribeTransactions(65): 0",
+            "DescribeProducers(61): 0",
         ] {
             assert!(out.contains(line), "{line} missing:\n{out}");
         }
         assert!(
-            out.contains("DescribeProducers(61): UNSUPPORTED"),
+            out.contains("WriteTxnMarkers(27): UNSUPPORTED"),
             "not implemented yet, so not advertised:\n{out}"
         );
     }

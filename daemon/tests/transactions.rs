@@ -1,6 +1,6 @@
 //! Transactions against automqd with Apache Kafka's Java client (peer tier: the client jars come with the
 //! `kafka` peer): a transactional producer commits and aborts, a read_committed consumer sees only what was
-//! committed; kafka-transactions lists and describes the transactional id.
+//! committed; kafka-transactions lists and describes the transactional id and the partition's producers.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

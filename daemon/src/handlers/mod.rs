@@ -31,6 +31,7 @@ mod sync_group;
 // Transactions (the coordinator is in crate::txn).
 mod add_offsets_to_txn;
 mod add_partitions_to_txn;
+mod describe_producers;
 mod end_txn;
 mod list_transactions;
 mod txn_offset_commit;
@@ -193,6 +194,9 @@ pub async fn handle(
         )),
         RequestKind::DescribeTransactions(req) => respond(ResponseKind::DescribeTransactions(
             list_transactions::describe(broker, &req).await,
+        )),
+        RequestKind::DescribeProducers(req) => respond(ResponseKind::DescribeProducers(
+            describe_producers::handle(broker, &req).await,
         )),
         _ => None,
     }

@@ -448,3 +448,41 @@ async fn transactions_are_listed_and_described() {
         ResponseError::TransactionalIdNotFound.code()
     );
 }
+
+#[tokio::test]
+async fn producers_show_their_open_transactions() {
+    use automq_protocol::kafka_protocol::messages::DescribeProducersRequest;
+    use automq_protocol::kafka_protocol::messages::describe_producers_request::TopicRequest;
+    let b = broker().await;
+    let p = init(&b, "tx", 60_000).await;
+    assert_eq!(add(&b, "tx", p, &[0]).await, vec![0]);
+    assert_eq!(produce_to(&b, 0, txn_batch(3, p, 0)).await, (0, 0));
+    let req = DescribeProducersRequest::default().with_topics(vec![
+        TopicRequest::default()
+            .with_name(TopicName(StrBytes::from_static_str(TOPIC)))
+            .with_partition_indexes(vec![0, 9]),
+    ]);
+    let describe = || super::describe_producers::handle(&b, &req);
+    let r = describe().await;
+    let parts = &r.topics[0].partitions;
+    let s = &parts[0].active_producers[0];
+    assert_eq!(
+        (
+            s.producer_id.0,
+            s.producer_epoch,
+            s.last_sequence,
+            s.current_txn_start_offset
+        ),
+        (p.0, i32::from(p.1), 2, 0)
+    );
+    assert_eq!(
+        parts[1].error_code,
+        ResponseError::UnknownTopicOrPartition.code()
+    );
+    assert_eq!(end(&b, "tx", p, true).await, 0);
+    let r = describe().await;
+    assert_eq!(
+        r.topics[0].partitions[0].active_producers[0].current_txn_start_offset,
+        -1
+    );
+}

@@ -298,6 +298,25 @@ impl Partition {
         Ok(pending)
     }
 
+    /// The producers seen since the partition was opened here: (producer id, epoch, last sequence, first
+    /// offset of its open transaction or -1).
+    pub fn producers(&self) -> Vec<(i64, i16, i32, i64)> {
+        let state = self.lock();
+        state
+            .producers
+            .all()
+            .into_iter()
+            .map(|(id, epoch, seq)| {
+                (
+                    id,
+                    epoch,
+                    seq,
+                    state.open_txns.get(&id).copied().unwrap_or(-1),
+                )
+            })
+            .collect()
+    }
+
     /// The last stable offset: the first offset of the earliest open transaction, or the high watermark.
     pub fn last_stable_offset(&self) -> i64 {
         let hw = self.offsets().1;
