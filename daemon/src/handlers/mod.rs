@@ -78,6 +78,7 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
         ApiKey::DescribeTransactions,
         VersionRange { min: 0, max: 0 },
     ),
+    (ApiKey::DescribeProducers, VersionRange { min: 0, max: 0 }),
 ];
 
 pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
