@@ -94,4 +94,28 @@ fn bash_completes_subcommands_and_flags() {
         assert!(flags.contains(&f.to_string()), "{f} missing from {flags:?}");
     }
     assert_eq!(bash_complete("automqctl completions fi"), ["fish"]);
+    assert_eq!(bash_complete("automqctl to"), ["topic"]);
+    let topic = bash_complete("automqctl topic ");
+    for c in [
+        "create",
+        "list",
+        "describe",
+        "alter-config",
+        "delete",
+        "add-partitions",
+        "trim",
+    ] {
+        assert!(topic.contains(&c.to_string()), "{c} missing from {topic:?}");
+    }
+    let seek = bash_complete("automqctl group seek --");
+    for f in [
+        "--to",
+        "--topic",
+        "--dry-run",
+        "--bootstrap-server",
+        "--profile",
+    ] {
+        assert!(seek.contains(&f.to_string()), "{f} missing from {seek:?}");
+    }
+    assert_eq!(bash_complete("automqctl -o y"), ["yaml"]);
 }

@@ -2,6 +2,7 @@
 //! engine.
 
 use crate::groups::Groups;
+use crate::handlers::fetch_session::FetchSessions;
 use crate::topics::Topics;
 use crate::txn::Transactions;
 
@@ -17,6 +18,8 @@ pub struct Broker {
     pub groups: Groups,
     /// The transaction coordinator.
     pub txn: Transactions,
+    /// Incremental fetch sessions (KIP-227).
+    pub fetch_sessions: FetchSessions,
 }
 
 #[cfg(test)]
@@ -55,6 +58,10 @@ pub(crate) mod testing {
             topics: Topics::open(engine, defaults).await.unwrap(),
             groups,
             txn: Default::default(),
+            fetch_sessions: crate::handlers::fetch_session::FetchSessions::new(
+                1000,
+                Duration::from_secs(120),
+            ),
         }
     }
 

@@ -109,6 +109,8 @@ pub struct NetworkConfig {
     pub request_max_bytes: usize,
     /// Connections idle this long are closed (Kafka's `connections.max.idle.ms`).
     pub idle_timeout_ms: u64,
+    /// Incremental fetch sessions the broker keeps (Kafka's `max.incremental.fetch.session.cache.slots`; 0: none).
+    pub fetch_session_slots: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -118,6 +120,45 @@ pub struct TopicsConfig {
     pub auto_create: bool,
     /// Partitions of an auto-created topic (Kafka's `num.partitions`).
     pub default_partitions: i32,
+    /// Age after which a topic's batches are deleted, unless the topic says otherwise (Kafka's
+    /// `log.retention.ms`; -1: no limit). Kafka's default, 7 days, when absent.
+    pub retention_ms: Option<i64>,
+    /// Bytes a partition keeps, unless its topic says otherwise (Kafka's `log.retention.bytes`; -1: no limit).
+    pub retention_bytes: Option<i64>,
+    /// `delete`, `compact` or `delete,compact` for topics that do not say (Kafka's `log.cleanup.policy`).
+    pub cleanup_policy: Option<String>,
+    /// How often retention is applied (Kafka's `log.retention.check.interval.ms`, 5 minutes when absent).
+    pub retention_check_interval_ms: Option<i64>,
+    /// How often compaction looks for work (Kafka's `log.cleaner.backoff.ms`, 15 seconds when absent).
+    pub cleaner_backoff_ms: Option<i64>,
+}
+
+impl TopicsConfig {
+    /// The settings above that Kafka knows as broker configs, by Kafka's names (DescribeConfigs reports them as
+    /// STATIC_BROKER_CONFIG).
+    pub fn kafka_configs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let mut put = |name, value: Option<String>| {
+            if let Some(v) = value {
+                out.push((name, v));
+            }
+        };
+        put("log.retention.ms", self.retention_ms.map(|v| v.to_string()));
+        put(
+            "log.retention.bytes",
+            self.retention_bytes.map(|v| v.to_string()),
+        );
+        put("log.cleanup.policy", self.cleanup_policy.clone());
+        put(
+            "log.retention.check.interval.ms",
+            self.retention_check_interval_ms.map(|v| v.to_string()),
+        );
+        put(
+            "log.cleaner.backoff.ms",
+            self.cleaner_backoff_ms.map(|v| v.to_string()),
+        );
+        out
+    }
 }
 
 /// The group coordinator's settings (see docs/groups.md).
@@ -174,6 +215,7 @@ impl Default for NetworkConfig {
         Self {
             request_max_bytes: 100 * 1024 * 1024,
             idle_timeout_ms: 600_000,
+            fetch_session_slots: 1000,
         }
     }
 }
@@ -183,6 +225,11 @@ impl Default for TopicsConfig {
         Self {
             auto_create: true,
             default_partitions: 1,
+            retention_ms: None,
+            retention_bytes: None,
+            cleanup_policy: None,
+            retention_check_interval_ms: None,
+            cleaner_backoff_ms: None,
         }
     }
 }
@@ -248,6 +295,7 @@ keys! {
     "wal.upload_interval_ms" => wal.upload_interval_ms,
     "network.request_max_bytes" => network.request_max_bytes,
     "network.idle_timeout_ms" => network.idle_timeout_ms,
+    "network.fetch_session_slots" => network.fetch_session_slots,
     "topics.auto_create" => topics.auto_create,
     "topics.default_partitions" => topics.default_partitions,
     "http.listener" => http.listener,
@@ -255,6 +303,11 @@ keys! {
     "groups.initial_rebalance_delay_ms" => groups.initial_rebalance_delay_ms,
     "groups.min_session_timeout_ms" => groups.min_session_timeout_ms,
     "groups.max_session_timeout_ms" => groups.max_session_timeout_ms,
+    "topics.retention_ms" => topics.retention_ms,
+    "topics.retention_bytes" => topics.retention_bytes,
+    "topics.cleanup_policy" => topics.cleanup_policy,
+    "topics.retention_check_interval_ms" => topics.retention_check_interval_ms,
+    "topics.cleaner_backoff_ms" => topics.cleaner_backoff_ms,
 }
 
 fn parse_value<T: for<'de> Deserialize<'de>>(
@@ -276,6 +329,18 @@ fn first_line(s: &str) -> String {
         .trim_start_matches("line 1 column 1: ")
         .to_string()
 }
+
+/// Our keys for the topic settings Kafka knows as broker configs.
+const TOPICS_KEYS: &[(&str, &str)] = &[
+    ("topics.retention_ms", "log.retention.ms"),
+    ("topics.retention_bytes", "log.retention.bytes"),
+    ("topics.cleanup_policy", "log.cleanup.policy"),
+    (
+        "topics.retention_check_interval_ms",
+        "log.retention.check.interval.ms",
+    ),
+    ("topics.cleaner_backoff_ms", "log.cleaner.backoff.ms"),
+];
 
 /// The environment variable prefix for configuration: `AUTOMQD_NODE_ID`, `AUTOMQD_STORAGE__DATA` (`__` between
 /// a section and its key).
@@ -396,6 +461,19 @@ impl Config {
                 self.groups.min_session_timeout_ms.to_string(),
                 "must not exceed groups.max_session_timeout_ms",
             ));
+        }
+        for (kafka_name, value) in self.topics.kafka_configs() {
+            let key = TOPICS_KEYS
+                .iter()
+                .find(|(_, k)| *k == kafka_name)
+                .map_or(kafka_name, |(ours, _)| *ours);
+            let def = crate::topics::broker_config::find(kafka_name)
+                .map(|b| b.def)
+                .ok_or_else(|| bad(key, value.clone(), "unknown setting"))?;
+            crate::topics::config::check_value(&def, key, &value).map_err(|m| {
+                let expected = m.split("expected ").nth(1).unwrap_or(&m).to_string();
+                bad(key, value.clone(), &format!("expected {expected}"))
+            })?;
         }
         if self.wal.interval_ms == 0 || self.wal.upload_interval_ms == 0 {
             return Err(bad(
@@ -539,6 +617,45 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown scheme `gcs`"), "{e}");
+    }
+
+    #[test]
+    fn retention_and_cleanup_defaults_are_checked_like_kafkas() {
+        let c = load(
+            Some("topics:\n  retention_ms: 60000\n  cleanup_policy: compact\n"),
+            &[],
+            &["topics.retention_bytes=1000"],
+        )
+        .unwrap();
+        assert_eq!(
+            c.topics.kafka_configs(),
+            [
+                ("log.retention.ms", "60000".to_string()),
+                ("log.retention.bytes", "1000".to_string()),
+                ("log.cleanup.policy", "compact".to_string()),
+            ]
+        );
+        let e = load(None, &[], &["topics.cleanup_policy=shred"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("`topics.cleanup_policy` = `shred`") && e.contains("delete, compact"),
+            "{e}"
+        );
+        let e = load(None, &[], &["topics.retention_ms=-5"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("topics.retention_ms") && e.contains("at least -1"),
+            "{e}"
+        );
+        assert!(
+            load(None, &[], &[])
+                .unwrap()
+                .topics
+                .kafka_configs()
+                .is_empty()
+        );
     }
 
     #[test]

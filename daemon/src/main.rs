@@ -9,9 +9,10 @@ use automq_stream::engine::{Engine, EngineConfig, WalKind};
 use automqd::broker::Broker;
 use automqd::config::{self, Config, WalKind as WalKindConfig};
 use automqd::groups::{GroupConfig, Groups};
+use automqd::handlers::fetch_session::FetchSessions;
 use automqd::server::{self, ConnectionLimits};
 use automqd::storage;
-use automqd::topics::{TopicDefaults, Topics};
+use automqd::topics::{BrokerSettings, TopicDefaults, Topics};
 use clap::Parser;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
@@ -120,11 +121,24 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let groups = Groups::open(engine.clone(), group_config)
         .await
         .context("opening the group coordinator")?;
-    let topics = Topics::open(
+    let topics = Topics::open_with(
         engine,
         TopicDefaults {
             auto_create: config.topics.auto_create,
             partitions: config.topics.default_partitions as u32,
+        },
+        BrokerSettings {
+            static_configs: config
+                .topics
+                .kafka_configs()
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .chain([(
+                    "max.incremental.fetch.session.cache.slots".to_string(),
+                    config.network.fetch_session_slots.to_string(),
+                )])
+                .collect(),
+            log_dir: backend.display_uri(),
         },
     )
     .await
@@ -161,6 +175,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         topics,
         groups,
         txn: Default::default(),
+        fetch_sessions: FetchSessions::new(
+            config.network.fetch_session_slots,
+            Duration::from_secs(120),
+        ),
     });
     let expiring = broker.clone();
     tokio::spawn(async move {
@@ -174,7 +192,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         idle_timeout: Duration::from_millis(config.network.idle_timeout_ms),
         drain_timeout: Duration::from_secs(10),
     };
+    // Retention (and compaction) on the partitions this broker leads, until shutdown.
+    let background = tokio::spawn({
+        let broker = broker.clone();
+        async move { broker.topics.run_background().await }
+    });
     server::run(listeners, broker.clone(), limits, shutdown).await;
+    background.abort();
     broker
         .topics
         .shutdown()

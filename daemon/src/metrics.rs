@@ -39,12 +39,12 @@ use crate::broker::Broker;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ApiLabels {
-    api: String,
+    api: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ErrorLabels {
-    api: String,
+    api: &'static str,
     error: String,
 }
 
@@ -87,9 +87,15 @@ pub fn global() -> &'static BrokerMetrics {
     &GLOBAL
 }
 
-fn api_name(api: ApiKey) -> String {
-    // ApiKey's Debug is its Kafka name: Produce, Fetch, Metadata, …
-    format!("{api:?}")
+/// An API's Kafka name (Produce, Fetch, …), formatted once per process rather than on every request.
+fn api_name(api: ApiKey) -> &'static str {
+    static NAMES: LazyLock<std::collections::HashMap<i16, String>> = LazyLock::new(|| {
+        (0..i16::MAX)
+            .take_while(|k| *k < 256)
+            .filter_map(|k| ApiKey::try_from(k).ok().map(|a| (k, format!("{a:?}"))))
+            .collect()
+    });
+    NAMES.get(&(api as i16)).map_or("Unknown", String::as_str)
 }
 
 fn error_name(code: i16) -> String {
@@ -184,7 +190,7 @@ impl BrokerMetrics {
         response: Option<&ResponseKind>,
     ) {
         let api = api_name(api);
-        let labels = ApiLabels { api: api.clone() };
+        let labels = ApiLabels { api };
         self.requests.get_or_create(&labels).inc();
         self.duration
             .get_or_create(&labels)
@@ -196,7 +202,7 @@ impl BrokerMetrics {
             if code != 0 {
                 self.errors
                     .get_or_create(&ErrorLabels {
-                        api: api.clone(),
+                        api,
                         error: error_name(code),
                     })
                     .inc();
@@ -289,6 +295,45 @@ fn error_codes(response: &ResponseKind) -> Vec<i16> {
             .collect(),
         ResponseKind::DescribeGroups(r) => r.groups.iter().map(|g| g.error_code).collect(),
         ResponseKind::DeleteGroups(r) => r.results.iter().map(|g| g.error_code).collect(),
+        ResponseKind::CreatePartitions(r) => r.results.iter().map(|t| t.error_code).collect(),
+        ResponseKind::AlterConfigs(r) => r.responses.iter().map(|t| t.error_code).collect(),
+        ResponseKind::IncrementalAlterConfigs(r) => {
+            r.responses.iter().map(|t| t.error_code).collect()
+        }
+        ResponseKind::DeleteRecords(r) => r
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter().map(|p| p.error_code))
+            .collect(),
+        ResponseKind::OffsetForLeaderEpoch(r) => r
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter().map(|p| p.error_code))
+            .collect(),
+        ResponseKind::DescribeLogDirs(r) => vec![r.error_code],
+        ResponseKind::AddPartitionsToTxn(r) => std::iter::once(r.error_code)
+            .chain(r.results_by_topic_v3_and_below.iter().flat_map(|t| {
+                t.results_by_partition
+                    .iter()
+                    .map(|p| p.partition_error_code)
+            }))
+            .collect(),
+        ResponseKind::AddOffsetsToTxn(r) => vec![r.error_code],
+        ResponseKind::EndTxn(r) => vec![r.error_code],
+        ResponseKind::TxnOffsetCommit(r) => r
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter().map(|p| p.error_code))
+            .collect(),
+        ResponseKind::ListTransactions(r) => vec![r.error_code],
+        ResponseKind::DescribeTransactions(r) => {
+            r.transaction_states.iter().map(|t| t.error_code).collect()
+        }
+        ResponseKind::DescribeProducers(r) => r
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter().map(|p| p.error_code))
+            .collect(),
         _ => Vec::new(),
     }
 }

@@ -5,8 +5,11 @@
 # shellcheck shell=bash
 
 kafka_START_TIMEOUT=120
-KAFKA_PORT=19092
-KAFKA_CONTROLLER_PORT=19093
+# Another instance (dev/suites/run --target kafka runs its own beside the shared one) sets its ports, its
+# default partition count and its own AUTOMQ_PEERS_RUN.
+KAFKA_PORT=${AUTOMQ_KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${AUTOMQ_KAFKA_CONTROLLER_PORT:-19093}
+KAFKA_NUM_PARTITIONS=${AUTOMQ_KAFKA_NUM_PARTITIONS:-1}
 
 kafka_version() {
   sed -n 's:.*<kafka\.version>\(.*\)</kafka\.version>.*:\1:p' "$AUTOMQ_REPO/dev/kafka/pom.xml" | head -n 1
@@ -63,7 +66,7 @@ inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
 log.dirs=$dir/data
-num.partitions=1
+num.partitions=$KAFKA_NUM_PARTITIONS
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1

@@ -87,6 +87,8 @@ pub struct BatchInfo {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
+    /// Some record has no key (a compacted topic refuses such a batch).
+    pub keyless: bool,
 }
 
 impl BatchInfo {
@@ -209,6 +211,7 @@ pub fn check(records: &[u8], max_size: usize) -> Result<BatchInfo, BatchError> {
         producer_id: be_i64(records, 43),
         producer_epoch: be_i16(records, 51),
         base_sequence: be_i32(records, 53),
+        keyless: walked.keyless,
     })
 }
 
@@ -217,6 +220,7 @@ struct Walked {
     max_timestamp: i64,
     min_timestamp: i64,
     max_timestamp_delta: u32,
+    keyless: bool,
 }
 
 /// Walks `count` records, which must fill `data` exactly, with offset deltas 0, 1, 2, …
@@ -226,6 +230,7 @@ fn walk(data: &[u8], count: u32, base_timestamp: i64) -> Result<Walked, BatchErr
         max_timestamp: i64::MIN,
         min_timestamp: i64::MAX,
         max_timestamp_delta: 0,
+        keyless: false,
     };
     for i in 0..count {
         let bad = |what: &str| {
@@ -249,7 +254,9 @@ fn walk(data: &[u8], count: u32, base_timestamp: i64) -> Result<Walked, BatchErr
                 "record {i} has offset delta {offset_delta}; a producer numbers records 0, 1, 2, …"
             )));
         }
-        rec.sized().ok_or_else(|| bad("bad key"))?;
+        if rec.sized().ok_or_else(|| bad("bad key"))?.is_none() {
+            w.keyless = true;
+        }
         rec.sized().ok_or_else(|| bad("bad value"))?;
         let headers = rec.varint().ok_or_else(|| bad("no header count"))?;
         if headers < 0 {
@@ -316,11 +323,15 @@ impl Reader<'_> {
         Some(out)
     }
 
-    /// A length-prefixed field; -1 is null.
-    fn sized(&mut self) -> Option<()> {
+    /// A length-prefixed field: `Some(None)` for null (-1), else its byte range.
+    fn sized(&mut self) -> Option<Option<std::ops::Range<usize>>> {
         match self.varint()? {
-            -1 => Some(()),
-            n if n >= 0 => self.bytes(n as usize).map(|_| ()),
+            -1 => Some(None),
+            n if n >= 0 => {
+                let from = self.at;
+                self.bytes(n as usize)?;
+                Some(Some(from..self.at))
+            }
             _ => None,
         }
     }
@@ -442,6 +453,20 @@ pub struct StoredHeader {
     pub max_timestamp: i64,
     pub log_append_time: bool,
     pub codec_none: bool,
+    /// Records in the batch (fewer than the offsets it covers after compaction).
+    pub record_count: i32,
+    pub producer_id: i64,
+    /// Part of a transaction.
+    pub transactional: bool,
+    /// A transaction marker.
+    pub control: bool,
+}
+
+impl StoredHeader {
+    /// The offset after the batch.
+    pub fn next_offset(&self) -> i64 {
+        self.base_offset + i64::from(self.last_offset_delta) + 1
+    }
 }
 
 pub fn stored_header(batch: &[u8]) -> Option<StoredHeader> {
@@ -456,42 +481,187 @@ pub fn stored_header(batch: &[u8]) -> Option<StoredHeader> {
         max_timestamp: be_i64(batch, 35),
         log_append_time: be_i16(batch, 21) & ATTR_LOG_APPEND_TIME != 0,
         codec_none: be_i16(batch, 21) & ATTR_COMPRESSION == 0,
+        record_count: be_i32(batch, 57),
+        producer_id: be_i64(batch, 43),
+        transactional: be_i16(batch, 21) & ATTR_TRANSACTIONAL != 0,
+        control: be_i16(batch, 21) & ATTR_CONTROL != 0,
     })
 }
 
-/// The timestamp of each record of a stored batch, in offset order (for lookups by time). A LogAppendTime batch
-/// gives every record the batch's maximum timestamp.
-pub fn record_timestamps(batch: &[u8]) -> Option<Vec<i64>> {
-    let h = stored_header(batch)?;
-    let count = u32::try_from(h.last_offset_delta).ok()? + 1;
-    if h.log_append_time {
-        return Some(vec![h.max_timestamp; count as usize]);
-    }
-    let codec = match be_i16(batch, 21) & ATTR_COMPRESSION {
+/// One record of a stored batch, located in the batch's decompressed records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordView {
+    pub offset: i64,
+    pub timestamp: i64,
+    /// The whole record, its length prefix included, in [`StoredRecords::plain`].
+    pub bytes: std::ops::Range<usize>,
+    /// The key, `None` when null.
+    pub key: Option<std::ops::Range<usize>>,
+    /// A null value: a delete marker on a compacted topic.
+    pub tombstone: bool,
+}
+
+/// A stored batch's records, decompressed.
+#[derive(Debug, Clone)]
+pub struct StoredRecords {
+    pub header: StoredHeader,
+    pub codec: Codec,
+    pub plain: Bytes,
+    pub records: Vec<RecordView>,
+}
+
+fn codec_of(batch: &[u8]) -> Option<Codec> {
+    Some(match be_i16(batch, 21) & ATTR_COMPRESSION {
         0 => Codec::None,
         1 => Codec::Gzip,
         2 => Codec::Snappy,
         3 => Codec::Lz4,
         4 => Codec::Zstd,
         _ => return None,
-    };
+    })
+}
+
+/// Reads a stored batch's records (written by this broker, so checked once already; anything that does not add
+/// up gives `None`, never a panic). A LogAppendTime batch gives every record the batch's maximum timestamp.
+pub fn stored_records(batch: &[u8]) -> Option<StoredRecords> {
+    let header = stored_header(batch)?;
+    let codec = codec_of(batch)?;
+    let section = batch.get(HEADER_LEN..)?;
     let plain = match codec {
-        Codec::None => Bytes::copy_from_slice(&batch[HEADER_LEN..]),
-        _ => decompress(codec, &batch[HEADER_LEN..]).ok()?,
+        Codec::None => Bytes::copy_from_slice(section),
+        _ => decompress(codec, section).ok()?,
     };
+    let count = usize::try_from(header.record_count).ok()?;
     let mut r = Reader {
         data: &plain,
         at: 0,
     };
-    let mut out = Vec::with_capacity(count as usize);
+    let mut records = Vec::with_capacity(count.min(plain.len()));
     for _ in 0..count {
+        let from = r.at;
         let len = usize::try_from(r.varint()?).ok()?;
-        let end = r.at.checked_add(len)?;
-        r.bytes(1)?;
-        out.push(h.base_timestamp.saturating_add(r.varlong()?));
+        let end = r.at.checked_add(len).filter(|e| *e <= plain.len())?;
+        let mut rec = Reader {
+            data: &plain[..end],
+            at: r.at,
+        };
+        rec.bytes(1)?;
+        let ts_delta = rec.varlong()?;
+        let offset_delta = rec.varint()?;
+        let key = rec.sized()?;
+        let value = rec.sized()?;
+        records.push(RecordView {
+            offset: header.base_offset + i64::from(offset_delta),
+            timestamp: if header.log_append_time {
+                header.max_timestamp
+            } else {
+                header.base_timestamp.saturating_add(ts_delta)
+            },
+            bytes: from..end,
+            key,
+            tombstone: value.is_none(),
+        });
         r.at = end;
     }
-    Some(out)
+    Some(StoredRecords {
+        header,
+        codec,
+        plain,
+        records,
+    })
+}
+
+/// `(offset, timestamp)` of each record of a stored batch, in offset order (for lookups by time).
+pub fn record_timestamps(batch: &[u8]) -> Option<Vec<(i64, i64)>> {
+    Some(
+        stored_records(batch)?
+            .records
+            .iter()
+            .map(|r| (r.offset, r.timestamp))
+            .collect(),
+    )
+}
+
+/// The first record holding the largest timestamp among records at `from` or later: `(timestamp, offset)`.
+pub fn max_record_from(batch: &[u8], from: i64) -> Option<(i64, i64)> {
+    record_timestamps(batch)?
+        .into_iter()
+        .filter(|(o, _)| *o >= from)
+        .fold(None, |m: Option<(i64, i64)>, (o, ts)| match m {
+            Some((mts, _)) if mts >= ts => m,
+            _ => Some((ts, o)),
+        })
+}
+
+/// A stored batch holding only `keep` of `records` (a compaction's survivors), with the original's base offset,
+/// offset span, attributes, producer fields and compression: the kept records' bytes are copied as they are (their
+/// offset and timestamp deltas stay right, as the base offset and base timestamp do not change), then the record
+/// count, the maximum timestamp (of a CreateTime batch), the length and the checksum are rewritten.
+pub fn rebuild(original: &[u8], records: &StoredRecords, keep: &[usize]) -> Option<Bytes> {
+    let mut section = Vec::new();
+    for &i in keep {
+        section.extend_from_slice(records.plain.get(records.records.get(i)?.bytes.clone())?);
+    }
+    let section = compress(records.codec, &section)?;
+    let mut out = Vec::with_capacity(HEADER_LEN + section.len());
+    out.extend_from_slice(original.get(..HEADER_LEN)?);
+    out.extend_from_slice(&section);
+    let length = i32::try_from(out.len() - LOG_OVERHEAD).ok()?;
+    out[8..12].copy_from_slice(&length.to_be_bytes());
+    out[57..61].copy_from_slice(&i32::try_from(keep.len()).ok()?.to_be_bytes());
+    if !records.header.log_append_time {
+        let max = keep
+            .iter()
+            .filter_map(|i| records.records.get(*i))
+            .map(|r| r.timestamp)
+            .max()
+            .unwrap_or(-1);
+        out[35..43].copy_from_slice(&max.to_be_bytes());
+    }
+    let crc = crc32c::crc32c(&out[CRC_START..]);
+    out[17..21].copy_from_slice(&crc.to_be_bytes());
+    Some(Bytes::from(out))
+}
+
+/// An empty batch covering offsets `base..base+span` (a compaction removed every record there): no records, no
+/// timestamps, the producer fields of no producer. Kafka's consumers step over it to the next offset.
+pub fn empty(base: i64, span: i32, leader_epoch: i32) -> Bytes {
+    let mut out = vec![0u8; HEADER_LEN];
+    out[0..8].copy_from_slice(&base.to_be_bytes());
+    out[8..12].copy_from_slice(&((HEADER_LEN - LOG_OVERHEAD) as i32).to_be_bytes());
+    out[12..16].copy_from_slice(&leader_epoch.to_be_bytes());
+    out[16] = 2;
+    out[23..27].copy_from_slice(&(span - 1).to_be_bytes());
+    out[27..35].copy_from_slice(&(-1i64).to_be_bytes());
+    out[35..43].copy_from_slice(&(-1i64).to_be_bytes());
+    out[43..51].copy_from_slice(&NO_PRODUCER_ID.to_be_bytes());
+    out[51..53].copy_from_slice(&(-1i16).to_be_bytes());
+    out[53..57].copy_from_slice(&(-1i32).to_be_bytes());
+    let crc = crc32c::crc32c(&out[CRC_START..]);
+    out[17..21].copy_from_slice(&crc.to_be_bytes());
+    Bytes::from(out)
+}
+
+fn compress(codec: Codec, data: &[u8]) -> Option<Vec<u8>> {
+    use kafka_protocol::compression::{Compressor, Gzip, Lz4, Snappy, Zstd};
+    let run = || -> anyhow::Result<Vec<u8>> {
+        let mut out = bytes::BytesMut::new();
+        let write = |b: &mut bytes::BytesMut| {
+            b.extend_from_slice(data);
+            Ok(())
+        };
+        match codec {
+            Codec::None => return Ok(data.to_vec()),
+            Codec::Gzip => Gzip::compress(&mut out, write)?,
+            Codec::Snappy => Snappy::compress(&mut out, write)?,
+            Codec::Lz4 => Lz4::compress(&mut out, write)?,
+            Codec::Zstd => Zstd::compress(&mut out, write)?,
+        }
+        Ok(out.to_vec())
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .ok()?
+        .ok()
 }
 
 /// Batches built as a producer builds them, for tests here and in other crates (feature `testing`).
@@ -592,7 +762,7 @@ mod tests {
             assert!(!info.log_append_time && !info.control && !info.transactional);
             assert_eq!(
                 record_timestamps(&b).unwrap(),
-                [1_000, 1_001, 1_002, 1_003, 1_004]
+                [(0, 1_000), (1, 1_001), (2, 1_002), (3, 1_003), (4, 1_004)]
             );
         }
     }
@@ -675,6 +845,7 @@ mod tests {
                 }
                 let _ = check(&bad, 1 << 20);
                 let _ = record_timestamps(&bad);
+                let _ = stored_records(&bad);
             }
         }
         let mut zstd = producer_batch(3, 7, Compression::Zstd);
@@ -698,7 +869,10 @@ mod tests {
         assert!(again.log_append_time);
         assert_eq!(again.stated_max_timestamp, 99_999);
         assert_eq!(again.count, info.count);
-        assert_eq!(record_timestamps(&b).unwrap(), [99_999, 99_999]);
+        assert_eq!(
+            record_timestamps(&b).unwrap(),
+            [(4242, 99_999), (4243, 99_999)]
+        );
     }
 
     #[test]
@@ -738,5 +912,56 @@ mod tests {
                 "{c:?}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn a_rebuilt_batch_keeps_its_offsets_and_codec_and_passes_a_consumers_decoder() {
+        use kafka_protocol::records::RecordBatchDecoder;
+        for c in [
+            Compression::None,
+            Compression::Gzip,
+            Compression::Lz4,
+            Compression::Zstd,
+            Compression::Snappy,
+        ] {
+            let mut b = producer_batch(5, 1_000, c);
+            stamp(&mut b, 100, 3);
+            let recs = stored_records(&b).unwrap();
+            assert_eq!(recs.records.len(), 5);
+            assert_eq!(&recs.plain[recs.records[2].key.clone().unwrap()], b"k2");
+            assert!(!recs.records[2].tombstone);
+            let kept = rebuild(&b, &recs, &[1, 3]).unwrap();
+            let h = stored_header(&kept).unwrap();
+            assert_eq!(
+                (h.base_offset, h.next_offset(), h.record_count),
+                (100, 105, 2),
+                "{c:?}"
+            );
+            assert_eq!(h.max_timestamp, 1_003);
+            assert_eq!(
+                record_timestamps(&kept).unwrap(),
+                [(101, 1_001), (103, 1_003)]
+            );
+            let mut bytes = kept.clone();
+            let sets = RecordBatchDecoder::decode_all(&mut bytes).unwrap();
+            let offsets: Vec<i64> = sets[0].records.iter().map(|r| r.offset).collect();
+            assert_eq!(offsets, [101, 103], "{c:?}");
+            assert_eq!(max_record_from(&b, 2 + 100), Some((1_004, 104)));
+        }
+        let e = empty(10, 4, 2);
+        let h = stored_header(&e).unwrap();
+        assert_eq!(
+            (h.base_offset, h.next_offset(), h.record_count),
+            (10, 14, 0)
+        );
+        assert_eq!(record_timestamps(&e).unwrap(), []);
+        let mut bytes = e.clone();
+        let sets = RecordBatchDecoder::decode_all(&mut bytes).unwrap();
+        assert!(sets[0].records.is_empty());
+        assert!(
+            check(&producer_batch(2, 0, Compression::None), 1 << 20)
+                .map(|i| !i.keyless)
+                .unwrap()
+        );
     }
 }

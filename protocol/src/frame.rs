@@ -5,6 +5,9 @@ use bytes::{Buf, Bytes, BytesMut};
 /// The smallest request a client can send: api key, api version and correlation id.
 pub const MIN_REQUEST_LEN: usize = 8;
 
+/// The smallest response a broker can send: a correlation id.
+pub const MIN_RESPONSE_LEN: usize = 4;
+
 /// Why a buffer cannot hold a valid frame. The connection must be closed: its byte stream is out of sync.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FrameError {
@@ -12,19 +15,32 @@ pub enum FrameError {
     TooLarge { len: usize, max: usize },
     #[error("frame length {len} is negative")]
     Negative { len: i32 },
-    #[error("frame of {len} bytes is shorter than the {MIN_REQUEST_LEN}-byte request header")]
-    TooShort { len: usize },
+    #[error("frame of {len} bytes is shorter than the {min}-byte header")]
+    TooShort { len: usize, min: usize },
 }
 
 /// Splits complete frames off the front of a read buffer.
 #[derive(Debug, Clone, Copy)]
 pub struct FrameDecoder {
     max_frame_len: usize,
+    min_frame_len: usize,
 }
 
 impl FrameDecoder {
+    /// A decoder for requests, as a broker reads them.
     pub fn new(max_frame_len: usize) -> Self {
-        Self { max_frame_len }
+        Self {
+            max_frame_len,
+            min_frame_len: MIN_REQUEST_LEN,
+        }
+    }
+
+    /// A decoder for responses, as a client reads them: the only fixed part is the correlation id.
+    pub fn for_responses(max_frame_len: usize) -> Self {
+        Self {
+            max_frame_len,
+            min_frame_len: MIN_RESPONSE_LEN,
+        }
     }
 
     pub fn max_frame_len(&self) -> usize {
@@ -48,8 +64,11 @@ impl FrameDecoder {
                 max: self.max_frame_len,
             });
         }
-        if len < MIN_REQUEST_LEN {
-            return Err(FrameError::TooShort { len });
+        if len < self.min_frame_len {
+            return Err(FrameError::TooShort {
+                len,
+                min: self.min_frame_len,
+            });
         }
         if buf.len() < 4 + len {
             buf.reserve(4 + len - buf.len());
@@ -124,6 +143,21 @@ mod tests {
         let mut buf = BytesMut::from(&(-5i32).to_be_bytes()[..]);
         assert_eq!(d.decode(&mut buf), Err(FrameError::Negative { len: -5 }));
         let mut buf = framed(b"abc");
-        assert_eq!(d.decode(&mut buf), Err(FrameError::TooShort { len: 3 }));
+        assert_eq!(
+            d.decode(&mut buf),
+            Err(FrameError::TooShort { len: 3, min: 8 })
+        );
+    }
+
+    #[test]
+    fn responses_may_be_as_short_as_a_correlation_id() {
+        let d = FrameDecoder::for_responses(1024);
+        let mut buf = framed(b"abcdef");
+        assert_eq!(&d.decode(&mut buf).unwrap().unwrap()[..], b"abcdef");
+        let mut buf = framed(b"abc");
+        assert_eq!(
+            d.decode(&mut buf),
+            Err(FrameError::TooShort { len: 3, min: 4 })
+        );
     }
 }

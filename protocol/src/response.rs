@@ -110,13 +110,32 @@ mod tests {
             decode_request(truncated, all),
             Err(RequestError::Malformed { .. })
         ));
+    }
 
-        let mut trailing = BytesMut::from(&frame[..]);
-        trailing.put_u8(0);
-        assert!(matches!(
-            decode_request(trailing.freeze(), all),
-            Err(RequestError::Malformed { .. })
-        ));
+    /// librdkafka 2.12 asks for all topics with a Metadata v9+ body of its 4-byte array-count placeholder (zeros)
+    /// followed by the two flags and the tag count: Kafka reads a null topic array, two false flags and no tags,
+    /// and ignores the 3 bytes left over. So do we.
+    #[test]
+    fn bytes_after_the_body_are_ignored_as_kafka_does() {
+        let mut frame = BytesMut::new();
+        RequestHeader::default()
+            .with_request_api_key(ApiKey::Metadata as i16)
+            .with_request_api_version(13)
+            .with_correlation_id(5)
+            .with_client_id(Some(StrBytes::from_static_str("rdkafka")))
+            .encode(&mut frame, ApiKey::Metadata.request_header_version(13))
+            .unwrap();
+        frame.put_slice(&[0, 0, 0, 0, 1, 0, 0]);
+        let request = decode_request(frame.freeze(), all).unwrap();
+        let RequestKind::Metadata(metadata) = request.body else {
+            panic!("not a Metadata request: {:?}", request.body);
+        };
+        assert_eq!(request.header.correlation_id, 5);
+        assert!(
+            metadata.topics.is_none(),
+            "a null array asks for all topics"
+        );
+        assert!(!metadata.allow_auto_topic_creation);
     }
 
     #[test]

@@ -167,6 +167,7 @@ async fn run(args: Args) -> Result<()> {
         live_heap: Some(live_heap),
     };
     let want = |s: &str| args.only.iter().any(|o| o == s);
+    println!("{}\n", machine());
     // Memory first, before the other sections leave allocator state behind.
     if want("memory") {
         println!("{}", engine::memory(&opts).await?);
@@ -185,7 +186,29 @@ async fn run(args: Args) -> Result<()> {
     if want("amplification") {
         println!("{}", engine::amplification(&opts).await?);
     }
+    println!("{}", machine());
     Ok(())
+}
+
+/// Cores and load average, printed before and after: latencies mean little on a busy machine.
+fn machine() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into());
+    // The share of time some task waited for a CPU, over the last 10 s (Linux pressure stall information).
+    let cpu_wait = std::fs::read_to_string("/proc/pressure/cpu")
+        .ok()
+        .and_then(|p| {
+            p.lines()
+                .next()?
+                .split_whitespace()
+                .find_map(|f| f.strip_prefix("avg10=").map(str::to_string))
+        })
+        .map(|v| format!(", tasks waiting for a CPU {v} % of the time"))
+        .unwrap_or_default();
+    format!("machine: {cores} cores, load average {load}{cpu_wait}")
 }
 
 fn main() -> ExitCode {

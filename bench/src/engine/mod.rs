@@ -64,7 +64,7 @@ pub struct Section {
 
 impl std::fmt::Display for Section {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "## {}\n\n{}", self.title, self.table)?;
+        writeln!(f, "## {}\n\n{}\n", self.title, self.table)?;
         for n in &self.notes {
             writeln!(f, "{n}")?;
         }
@@ -161,6 +161,51 @@ pub fn fdatasync_cost(dir: &Path, n: usize) -> Result<Latencies> {
     Ok(l)
 }
 
+/// An fdatasync probe running beside a measured step: one 4 KiB write + fdatasync every 20 ms on its own file, so
+/// an append's latency can be set beside what one fdatasync costs at that very moment.
+struct SyncProbe {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<Result<Latencies>>,
+}
+
+impl SyncProbe {
+    fn start(dir: &Path) -> Self {
+        use std::io::Write;
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let path = dir.join(format!(
+            "fdatasync-beside-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut file = std::fs::OpenOptions::new()
+                .create_new(true)
+                .write(true)
+                .open(&path)?;
+            let block = payload(4096);
+            let mut l = Latencies::default();
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                let t = Instant::now();
+                file.write_all(&block)?;
+                file.sync_data()?;
+                l.record(t.elapsed());
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            drop(file);
+            std::fs::remove_file(&path)?;
+            Ok(l)
+        });
+        Self { stop, thread }
+    }
+
+    fn finish(self) -> Result<Latencies> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread
+            .join()
+            .map_err(|_| anyhow::anyhow!("the fdatasync probe thread panicked"))?
+    }
+}
+
 /// The cost of one fdatasync on the scratch disk, and the file WAL's appends: the maximum rate (a closed loop of
 /// many appenders), then fixed rates as fractions of it, p99 next to the fdatasync.
 pub async fn file_wal(opts: &Options) -> Result<Vec<Section>> {
@@ -207,6 +252,8 @@ pub async fn file_wal(opts: &Options) -> Result<Vec<Section>> {
         Duration::from_secs(1),
     )
     .await;
+    let probe = SyncProbe::start(&wal_dir);
+    let cpu = cpu_time();
     let max = closed_loop(
         &engine,
         &streams,
@@ -215,6 +262,8 @@ pub async fn file_wal(opts: &Options) -> Result<Vec<Section>> {
         opts.step(),
     )
     .await;
+    let max_cpu = cpu_per_append(cpu, max.appends);
+    let beside = probe.finish()?;
     let mut t = table(&[
         "load",
         "target /s",
@@ -224,44 +273,56 @@ pub async fn file_wal(opts: &Options) -> Result<Vec<Section>> {
         "p99 ms",
         "p99.9 ms",
         "max ms",
+        "fdatasync beside p50 / p99 ms",
         "p99 / fdatasync p50",
+        "CPU µs / append",
         "failed",
     ]);
-    let ratio = |run: &Run| {
-        format!(
-            "{:.2}",
-            run.latencies.quantile(0.99).as_secs_f64() / fsync.quantile(0.5).as_secs_f64()
-        )
-    };
-    let [p50, p99, p999, mx] = latency_cells(&max.latencies);
-    t.add_row([
-        format!("closed loop, {} appenders", opts.max_workers),
-        "-".into(),
-        format!("{:.0}", max.per_second()),
-        format!("{:.1}", max.mib_per_second()),
-        p50,
-        p99,
-        p999,
-        mx,
-        ratio(&max),
-        max.failed.to_string(),
-    ]);
-    for &f in &opts.fractions {
-        let rate = max.per_second() * f;
-        let run = open_loop(&engine, &streams, rate, body.clone(), opts.step()).await;
+    let row = |load: String, target: String, run: &Run, beside: &Latencies, cpu: String| {
         let [p50, p99, p999, mx] = latency_cells(&run.latencies);
-        t.add_row([
-            format!("{:.0} % of max", f * 100.0),
-            format!("{rate:.0}"),
+        [
+            load,
+            target,
             format!("{:.0}", run.per_second()),
             format!("{:.1}", run.mib_per_second()),
             p50,
             p99,
             p999,
             mx,
-            ratio(&run),
+            format!(
+                "{} / {}",
+                ms(beside.quantile(0.5)),
+                ms(beside.quantile(0.99))
+            ),
+            format!(
+                "{:.2}",
+                run.latencies.quantile(0.99).as_secs_f64() / fsync.quantile(0.5).as_secs_f64()
+            ),
+            cpu,
             run.failed.to_string(),
-        ]);
+        ]
+    };
+    t.add_row(row(
+        format!("closed loop, {} appenders", opts.max_workers),
+        "-".into(),
+        &max,
+        &beside,
+        max_cpu,
+    ));
+    for &f in &opts.fractions {
+        let rate = max.per_second() * f;
+        let probe = SyncProbe::start(&wal_dir);
+        let cpu = cpu_time();
+        let run = open_loop(&engine, &streams, rate, body.clone(), opts.step()).await;
+        let cpu = cpu_per_append(cpu, run.appends);
+        let beside = probe.finish()?;
+        t.add_row(row(
+            format!("{:.0} % of max", f * 100.0),
+            format!("{rate:.0}"),
+            &run,
+            &beside,
+            cpu,
+        ));
     }
     engine.shutdown().await?;
     let _ = std::fs::remove_dir_all(&wal_dir);
@@ -276,16 +337,45 @@ pub async fn file_wal(opts: &Options) -> Result<Vec<Section>> {
             ),
             table: t,
             notes: vec![format!(
-                "Target: p99 at half the maximum rate within 3x one fdatasync (p50 {} ms here).",
+                "Target: p99 at half the maximum rate within 3x one fdatasync (p50 {} ms before the steps; \
+                 \"fdatasync beside\" is a probe on the same disk every 20 ms during each step).",
                 ms(fsync.quantile(0.5))
             )],
         },
     ])
 }
 
-/// The object WAL's append latency at fixed rates, for each interval.
+/// `n` create-if-absent PUTs of `size` bytes, one after another, then deleted: what one object WAL write costs.
+pub async fn put_cost(store: &dyn ObjectStore, n: usize, size: usize) -> Result<Latencies> {
+    use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload, path::Path};
+    let prefix = format!("bench-put-{}", uuid::Uuid::new_v4().simple());
+    let body = payload(size);
+    let mut l = Latencies::default();
+    for i in 0..n {
+        let key = Path::from(format!("{prefix}/{i:08}"));
+        let create = PutOptions {
+            mode: PutMode::Create,
+            ..Default::default()
+        };
+        let t = Instant::now();
+        store
+            .put_opts(&key, PutPayload::from(body.clone()), create)
+            .await
+            .with_context(|| format!("put {key}"))?;
+        l.record(t.elapsed());
+    }
+    for i in 0..n {
+        let _ = store.delete(&Path::from(format!("{prefix}/{i:08}"))).await;
+    }
+    Ok(l)
+}
+
+/// The object WAL's append latency at fixed rates, for each interval, after the cost of one PUT on the store.
 pub async fn object_wal(opts: &Options) -> Result<Section> {
     let body = payload(opts.batch_bytes);
+    let probe_metrics = ObjectStoreMetrics::register(&mut Default::default());
+    let probe_size = 64 * 1024;
+    let put = put_cost(opts.store(&probe_metrics)?.as_ref(), 200, probe_size).await?;
     let mut t = table(&[
         "interval ms",
         "target /s",
@@ -347,6 +437,13 @@ pub async fn object_wal(opts: &Options) -> Result<Section> {
         ),
         table: t,
         notes: vec![
+            format!(
+                "One create-if-absent PUT of {} KiB on this store, 200 in a row: p50 {} ms, p99 {} ms, max {} ms.",
+                probe_size / 1024,
+                ms(put.quantile(0.5)),
+                ms(put.quantile(0.99)),
+                ms(put.max())
+            ),
             "Target: p99 within 50 ms on a local S3 server with a tuned interval. WAL PUTs /s counts every PUT \
              (WAL objects, uploads and metadata) while the step ran."
                 .into(),
@@ -618,6 +715,27 @@ pub async fn memory(opts: &Options) -> Result<Section> {
                 .into(),
         ],
     })
+}
+
+/// CPU time this process has used (user + system), from /proc/self/stat (Linux, 100 ticks a second); `None`
+/// elsewhere.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces): utime is the 12th, stime the 13th.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// CPU microseconds per append over a step that started at `before`.
+fn cpu_per_append(before: Option<Duration>, appends: u64) -> String {
+    match (before, cpu_time()) {
+        (Some(a), Some(b)) if appends > 0 => {
+            format!("{:.0}", (b - a).as_secs_f64() * 1e6 / appends as f64)
+        }
+        _ => "-".into(),
+    }
 }
 
 /// Resident set size from /proc/self/statm (Linux); `None` elsewhere.

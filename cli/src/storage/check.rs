@@ -546,9 +546,8 @@ async fn cleanup(store: &Arc<dyn ObjectStore>, root: &Path) {
 }
 
 fn print(report: &Report, output: OutputFormat) -> anyhow::Result<()> {
-    if output == OutputFormat::Json {
-        println!("{}", serde_json::to_string_pretty(report)?);
-        return Ok(());
+    if output != OutputFormat::Table {
+        return crate::output::write_stdout(&crate::output::data(output, report)?);
     }
     println!("Storage check of {}", report.location);
     if let Some(c) = &report.credentials {

@@ -126,12 +126,13 @@ async fn create(
         .topics
         .create(t.name.as_str(), partitions, configs, validate_only)
         .await?;
-    let configs = config::resolved(&topic.entry.configs)
-        .map(|(d, value, source)| {
+    let layers = broker.topics.layers();
+    let configs = config::resolved(&topic.entry.configs, &layers)
+        .map(|r| {
             CreatableTopicConfigs::default()
-                .with_name(StrBytes::from_static_str(d.name))
-                .with_value(Some(StrBytes::from_string(value)))
-                .with_config_source(source)
+                .with_name(StrBytes::from_static_str(r.name))
+                .with_value(Some(StrBytes::from_string(r.value)))
+                .with_config_source(r.source)
         })
         .collect();
     Ok(CreatableTopicResult::default()
@@ -201,7 +202,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             (retention.value.as_deref(), retention.config_source),
-            (Some("1000"), config::SOURCE_TOPIC)
+            (Some("1000"), config::SOURCE_DYNAMIC_TOPIC)
         );
         assert_eq!(r[1].error_code, 0, "any replication factor is fine");
         assert_eq!(r[1].num_partitions, 2, "the default partition count");

@@ -1,5 +1,9 @@
-//! DescribeConfigs: every topic config with its value and where it comes from (the topic's override or the
-//! default), and the broker settings clients look at.
+//! DescribeConfigs: every topic config with its value, where it comes from (the topic's override, a dynamic
+//! broker config, the cluster's dynamic default, automqd's configuration file, or Kafka's default) and, when asked,
+//! every layer that sets it (synonyms) and its documentation; and the same for this broker's configs.
+//!
+//! A broker resource named by this broker's id reports every broker config; an empty name reports the dynamic
+//! defaults of every broker, as Kafka does.
 
 use automq_protocol::kafka_protocol::error::ResponseError;
 use automq_protocol::kafka_protocol::messages::describe_configs_response::{
@@ -9,21 +13,11 @@ use automq_protocol::kafka_protocol::messages::{DescribeConfigsRequest, Describe
 use automq_protocol::kafka_protocol::protocol::StrBytes;
 
 use crate::broker::Broker;
-use crate::topics::config::{self, Kind, SOURCE_DEFAULT, SOURCE_STATIC_BROKER, SOURCE_TOPIC};
+use crate::topics::broker_config;
+use crate::topics::config::{self, Resolved, SOURCE_DYNAMIC_DEFAULT_BROKER};
 
-const TOPIC: i8 = 2;
-const BROKER: i8 = 4;
-
-/// One reported config before filtering.
-struct Entry {
-    name: &'static str,
-    value: String,
-    source: i8,
-    kind: Kind,
-    read_only: bool,
-    synonyms: Vec<(String, String, i8)>,
-    doc: &'static str,
-}
+pub const TOPIC: i8 = 2;
+pub const BROKER: i8 = 4;
 
 pub fn handle(
     broker: &Broker,
@@ -96,37 +90,37 @@ pub fn handle(
     DescribeConfigsResponse::default().with_results(results)
 }
 
-fn topic(broker: &Broker, name: &str) -> Result<Vec<Entry>, (ResponseError, String)> {
+fn topic(broker: &Broker, name: &str) -> Result<Vec<Resolved>, (ResponseError, String)> {
     let t = broker.topics.by_name(name).ok_or_else(|| {
         (
             ResponseError::UnknownTopicOrPartition,
             format!("topic `{name}` does not exist"),
         )
     })?;
-    Ok(config::resolved(&t.entry.configs)
-        .map(|(d, value, source)| {
-            let mut synonyms = Vec::new();
-            if source == SOURCE_TOPIC {
-                synonyms.push((d.name.to_string(), value.clone(), SOURCE_TOPIC));
-            }
-            if let Some(b) = d.broker_synonym {
-                synonyms.push((b.to_string(), d.default.to_string(), SOURCE_DEFAULT));
-            }
-            Entry {
-                name: d.name,
-                value,
-                source,
-                kind: d.kind,
-                read_only: false,
-                synonyms,
-                doc: d.doc,
-            }
-        })
-        .collect())
+    let layers = broker.topics.layers();
+    Ok(config::resolved(&t.entry.configs, &layers).collect())
 }
 
-fn broker_entries(broker: &Broker, name: &str) -> Result<Vec<Entry>, (ResponseError, String)> {
-    if !name.is_empty() && name != broker.node_id.to_string() {
+fn broker_entries(broker: &Broker, name: &str) -> Result<Vec<Resolved>, (ResponseError, String)> {
+    let layers = broker.topics.layers();
+    if name.is_empty() {
+        // The dynamic defaults of every broker: only what is set at that layer.
+        return Ok(broker_config::all()
+            .iter()
+            .filter(|b| layers.cluster.contains_key(b.def.name))
+            .map(|b| {
+                let mut r = broker_config::describe(b, &layers);
+                r.synonyms
+                    .retain(|(_, _, s)| *s >= SOURCE_DYNAMIC_DEFAULT_BROKER);
+                if let Some((_, v, s)) = r.synonyms.first() {
+                    r.value = v.clone();
+                    r.source = *s;
+                }
+                r
+            })
+            .collect());
+    }
+    if name != broker.node_id.to_string() {
         return Err((
             ResponseError::InvalidRequest,
             format!(
@@ -135,67 +129,61 @@ fn broker_entries(broker: &Broker, name: &str) -> Result<Vec<Entry>, (ResponseEr
             ),
         ));
     }
-    let d = broker.topics.defaults;
-    let fixed = |name, value: String, kind, doc| Entry {
-        name,
-        value,
-        source: SOURCE_STATIC_BROKER,
-        kind,
-        read_only: true,
-        synonyms: Vec::new(),
-        doc,
-    };
-    Ok(vec![
-        fixed(
-            "auto.create.topics.enable",
-            d.auto_create.to_string(),
-            Kind::Boolean,
-            "Create a topic when a client asks for its metadata (topics.auto_create).",
-        ),
-        fixed(
-            "node.id",
-            broker.node_id.to_string(),
-            Kind::Int,
-            "This broker's id (node_id).",
-        ),
-        fixed(
-            "num.partitions",
-            d.partitions.to_string(),
-            Kind::Int,
-            "Partitions of a topic created without a count (topics.default_partitions).",
-        ),
-    ])
+    Ok(broker_config::all()
+        .iter()
+        .map(|b| broker_config::describe(b, &layers))
+        .collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::broker::testing;
+    use crate::topics::broker_config::BrokerTarget;
+    use crate::topics::config::{
+        Change, ConfigOp, Kind, SOURCE_DEFAULT, SOURCE_DYNAMIC_BROKER, SOURCE_DYNAMIC_TOPIC,
+        SOURCE_STATIC_BROKER,
+    };
     use automq_protocol::kafka_protocol::messages::describe_configs_request::DescribeConfigsResource;
 
+    fn resource(kind: i8, name: &'static str) -> DescribeConfigsResource {
+        DescribeConfigsResource::default()
+            .with_resource_type(kind)
+            .with_resource_name(StrBytes::from_static_str(name))
+    }
+
     #[tokio::test]
-    async fn topic_configs_show_overrides_and_defaults_with_their_sources() {
+    async fn topic_configs_show_every_layer_with_its_source() {
         let b = testing::broker().await;
         let overrides = [("retention.ms".to_string(), "1000".to_string())].into();
         b.topics
             .create("t", Some(1), overrides, false)
             .await
             .unwrap();
+        let set = |k: &str, v: &str| Change::Incremental(vec![ConfigOp::Set(k.into(), v.into())]);
+        b.topics
+            .alter_broker_configs(
+                BrokerTarget::Node(3),
+                &set("log.retention.bytes", "77"),
+                false,
+            )
+            .await
+            .unwrap();
+        b.topics
+            .alter_broker_configs(BrokerTarget::Default, &set("log.retention.ms", "5"), false)
+            .await
+            .unwrap();
         let req = DescribeConfigsRequest::default()
             .with_include_synonyms(true)
+            .with_include_documentation(true)
             .with_resources(vec![
-                DescribeConfigsResource::default()
-                    .with_resource_type(TOPIC)
-                    .with_resource_name(StrBytes::from_static_str("t")),
-                DescribeConfigsResource::default()
-                    .with_resource_type(TOPIC)
-                    .with_resource_name(StrBytes::from_static_str("nope")),
-                DescribeConfigsResource::default()
-                    .with_resource_type(BROKER)
-                    .with_resource_name(StrBytes::from_static_str("3"))
-                    .with_configuration_keys(Some(vec![StrBytes::from_static_str(
-                        "num.partitions",
-                    )])),
+                resource(TOPIC, "t"),
+                resource(TOPIC, "nope"),
+                resource(BROKER, "3").with_configuration_keys(Some(vec![
+                    StrBytes::from_static_str("num.partitions"),
+                    StrBytes::from_static_str("log.retention.bytes"),
+                ])),
+                resource(BROKER, ""),
             ]);
         let resp = handle(&b, 4, &req);
         let t = &resp.results[0];
@@ -205,21 +193,85 @@ mod tests {
         let r = get("retention.ms");
         assert_eq!(
             (r.value.as_deref(), r.config_source),
-            (Some("1000"), SOURCE_TOPIC)
+            (Some("1000"), SOURCE_DYNAMIC_TOPIC)
         );
-        assert_eq!(r.synonyms.len(), 2, "the override and the broker default");
+        let sources: Vec<(&str, i8)> = r
+            .synonyms
+            .iter()
+            .map(|s| (s.name.as_str(), s.source))
+            .collect();
+        assert_eq!(
+            sources,
+            [
+                ("retention.ms", SOURCE_DYNAMIC_TOPIC),
+                ("log.retention.ms", SOURCE_DYNAMIC_DEFAULT_BROKER),
+                ("log.retention.ms", SOURCE_DEFAULT)
+            ]
+        );
+        let rb = get("retention.bytes");
+        assert_eq!(
+            (rb.value.as_deref(), rb.config_source),
+            (Some("77"), SOURCE_DYNAMIC_BROKER)
+        );
         let m = get("max.message.bytes");
         assert_eq!(
             (m.value.as_deref(), m.config_source),
             (Some("1048588"), SOURCE_DEFAULT)
         );
         assert_eq!(m.config_type, Kind::Int.code());
+        assert!(
+            m.documentation
+                .as_deref()
+                .unwrap()
+                .contains("largest record batch")
+        );
         assert_eq!(
             resp.results[1].error_code,
             ResponseError::UnknownTopicOrPartition.code()
         );
         let broker = &resp.results[2];
-        assert_eq!(broker.configs.len(), 1);
-        assert_eq!(broker.configs[0].value.as_deref(), Some("2"));
+        assert_eq!(broker.configs.len(), 2);
+        let bget = |n: &str| {
+            broker
+                .configs
+                .iter()
+                .find(|c| c.name.as_str() == n)
+                .unwrap()
+        };
+        let np = bget("num.partitions");
+        assert_eq!(
+            (np.value.as_deref(), np.config_source, np.read_only),
+            (Some("2"), SOURCE_STATIC_BROKER, true)
+        );
+        let lrb = bget("log.retention.bytes");
+        assert_eq!(
+            (lrb.value.as_deref(), lrb.config_source, lrb.read_only),
+            (Some("77"), SOURCE_DYNAMIC_BROKER, false)
+        );
+        let defaults = &resp.results[3];
+        assert_eq!(
+            defaults.configs.len(),
+            1,
+            "only what is set for every broker"
+        );
+        assert_eq!(defaults.configs[0].name.as_str(), "log.retention.ms");
+        assert_eq!(
+            defaults.configs[0].config_source,
+            SOURCE_DYNAMIC_DEFAULT_BROKER
+        );
+        // Without synonyms asked for, none are sent; before v3, no types or documentation.
+        let plain = handle(&b, 2, &req.clone().with_include_synonyms(false));
+        assert!(
+            plain.results[0]
+                .configs
+                .iter()
+                .all(|c| c.synonyms.is_empty())
+        );
+        assert!(
+            plain.results[0]
+                .configs
+                .iter()
+                .all(|c| c.documentation.as_deref().is_none_or(str::is_empty))
+        );
     }
 }

@@ -1,4 +1,5 @@
-//! Fetch: whole record batches from the offset asked for, with Kafka's byte limits and long polling.
+//! Fetch: whole record batches from the offset asked for, with Kafka's byte limits, long polling, incremental
+//! fetch sessions and read_committed.
 //!
 //! - Limits: the response holds at most `max_bytes`, each partition at most `partition_max_bytes`, except that the
 //!   first partition with data returns at least one whole batch, however large, so a consumer always progresses.
@@ -8,7 +9,8 @@
 //! - Offsets outside `[log start, high watermark]` are OFFSET_OUT_OF_RANGE; the consumer resets per its policy.
 //! - read_committed (isolation level 1) returns batches below the last stable offset only (the first offset of
 //!   the earliest open transaction), with the aborted transactions in range so the consumer skips their records.
-//! - Fetch sessions are declined: every answer carries session id 0, so clients send full fetches.
+//! - Sessions (v7+, `fetch_session.rs`): a full fetch may open one; an incremental fetch reads every partition of
+//!   its session and answers only those with news. The isolation level is the request's, session or not.
 
 use std::time::Duration;
 
@@ -20,134 +22,153 @@ use automq_protocol::kafka_protocol::messages::fetch_response::{
 use automq_protocol::kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId};
 use bytes::{Bytes, BytesMut};
 
+use super::fetch_session::{Answer, Context, Wanted, wanted_in};
 use crate::broker::Broker;
 use crate::topics::PartitionError;
 
 pub async fn handle(broker: &Broker, version: i16, req: &FetchRequest) -> FetchResponse {
-    if version >= 7 && req.session_id != 0 {
-        return FetchResponse::default()
-            .with_error_code(ResponseError::FetchSessionIdNotFound.code());
-    }
-    if version >= 7 && !matches!(req.session_epoch, -1 | 0) {
-        return FetchResponse::default()
-            .with_error_code(ResponseError::InvalidFetchSessionEpoch.code());
-    }
+    let ctx = if version >= 7 {
+        match broker.fetch_sessions.begin(req) {
+            Ok(ctx) => ctx,
+            Err(code) => return FetchResponse::default().with_error_code(code.code()),
+        }
+    } else {
+        Context::Sessionless(wanted_in(req))
+    };
     let deadline = tokio::time::Instant::now()
         + Duration::from_millis(u64::try_from(req.max_wait_ms).unwrap_or(0));
     let min_bytes = usize::try_from(req.min_bytes).unwrap_or(0);
-    loop {
-        // Subscribe before reading, so an append that lands during the read wakes the wait below.
-        let mut appended = broker.topics.appended();
-        let (resp, bytes, errors) = fetch_once(broker, version, req).await;
-        if bytes >= min_bytes || errors || tokio::time::Instant::now() >= deadline {
-            return resp;
-        }
-        tokio::select! {
-            changed = appended.changed() => if changed.is_err() { return resp },
-            _ = tokio::time::sleep_until(deadline) => {}
-        }
-    }
-}
-
-/// One pass over every partition asked for: the response, its record bytes, and whether any partition failed.
-async fn fetch_once(
-    broker: &Broker,
-    version: i16,
-    req: &FetchRequest,
-) -> (FetchResponse, usize, bool) {
     let max_bytes = if version >= 3 {
         usize::try_from(req.max_bytes).unwrap_or(0)
     } else {
         usize::MAX
     };
+    let committed = version >= 4 && req.isolation_level == 1;
+    let fetched = loop {
+        // Subscribe before reading, so an append that lands during the read wakes the wait below.
+        let mut appended = broker.topics.appended();
+        let (fetched, bytes, errors) =
+            fetch_once(broker, version, ctx.wanted(), max_bytes, committed).await;
+        if bytes >= min_bytes || errors || tokio::time::Instant::now() >= deadline {
+            break fetched;
+        }
+        tokio::select! {
+            changed = appended.changed() => if changed.is_err() { break fetched },
+            _ = tokio::time::sleep_until(deadline) => {}
+        }
+    };
+    let answers: Vec<Answer> = fetched
+        .iter()
+        .map(|r| match r {
+            Ok(r) => Ok((r.records.len(), r.start, r.hw, r.lso)),
+            Err(e) => Err(e.code),
+        })
+        .collect();
+    let shown = broker.fetch_sessions.finish(&ctx, &answers);
+    let mut topics: Vec<FetchableTopicResponse> = Vec::new();
+    for ((w, result), show) in ctx.wanted().iter().zip(fetched).zip(shown) {
+        if !show {
+            continue;
+        }
+        let data = match result {
+            Ok(Read {
+                records,
+                start,
+                hw,
+                lso,
+                aborted,
+            }) => {
+                let aborted = aborted.map(|a| {
+                    a.into_iter()
+                        .map(|(pid, first)| {
+                            AbortedTransaction::default()
+                                .with_producer_id(ProducerId(pid))
+                                .with_first_offset(first)
+                        })
+                        .collect()
+                });
+                PartitionData::default()
+                    .with_partition_index(w.partition)
+                    .with_high_watermark(hw)
+                    .with_last_stable_offset(lso)
+                    .with_log_start_offset(start)
+                    .with_aborted_transactions(aborted)
+                    .with_records(Some(records))
+            }
+            Err(e) => PartitionData::default()
+                .with_partition_index(w.partition)
+                .with_error_code(e.code.code())
+                .with_high_watermark(-1)
+                .with_last_stable_offset(-1)
+                .with_log_start_offset(-1)
+                .with_records(Some(Bytes::new())),
+        };
+        match topics.last_mut() {
+            Some(t) if t.topic == w.topic && t.topic_id == w.topic_id => t.partitions.push(data),
+            _ => topics.push(
+                FetchableTopicResponse::default()
+                    .with_topic(w.topic.clone())
+                    .with_topic_id(w.topic_id)
+                    .with_partitions(vec![data]),
+            ),
+        }
+    }
+    FetchResponse::default()
+        .with_session_id(ctx.session_id())
+        .with_responses(topics)
+}
+
+type Fetched = Result<Read, PartitionError>;
+
+/// One pass over every partition: each one's answer, the record bytes, and whether any partition failed.
+async fn fetch_once(
+    broker: &Broker,
+    version: i16,
+    wanted: &[Wanted],
+    max_bytes: usize,
+    committed: bool,
+) -> (Vec<Fetched>, usize, bool) {
     let mut total = 0usize;
     let mut errors = false;
-    let mut topics = Vec::with_capacity(req.topics.len());
-    for t in &req.topics {
+    let mut out = Vec::with_capacity(wanted.len());
+    for w in wanted {
         let topic = if version >= 13 {
-            broker.topics.by_id(t.topic_id)
+            broker.topics.by_id(w.topic_id)
         } else {
-            broker.topics.by_name(t.topic.as_str())
+            broker.topics.by_name(w.topic.as_str())
         };
-        let mut partitions = Vec::with_capacity(t.partitions.len());
-        for p in &t.partitions {
-            let result = match &topic {
-                None if version >= 13 => Err(PartitionError::new(
-                    ResponseError::UnknownTopicId,
-                    format!("no topic has id {}", t.topic_id),
-                )),
-                None => Err(PartitionError::new(
-                    ResponseError::UnknownTopicOrPartition,
-                    format!("topic `{}` does not exist", t.topic.as_str()),
-                )),
-                Some(topic) => {
-                    let room = max_bytes.saturating_sub(total);
-                    let limit = usize::try_from(p.partition_max_bytes)
-                        .unwrap_or(0)
-                        .min(room);
-                    read(
-                        broker,
-                        topic,
-                        p.partition,
-                        p.current_leader_epoch,
-                        p.fetch_offset,
-                        limit,
-                        total == 0,
-                        req.isolation_level == 1,
-                    )
-                    .await
-                }
-            };
-            partitions.push(match result {
-                Ok(Read {
-                    records,
-                    start,
-                    hw,
-                    lso,
-                    aborted,
-                }) => {
-                    total += records.len();
-                    let aborted = aborted.map(|a| {
-                        a.into_iter()
-                            .map(|(pid, first)| {
-                                AbortedTransaction::default()
-                                    .with_producer_id(ProducerId(pid))
-                                    .with_first_offset(first)
-                            })
-                            .collect()
-                    });
-                    PartitionData::default()
-                        .with_partition_index(p.partition)
-                        .with_high_watermark(hw)
-                        .with_last_stable_offset(lso)
-                        .with_log_start_offset(start)
-                        .with_aborted_transactions(aborted)
-                        .with_records(Some(records))
-                }
-                Err(e) => {
-                    errors = true;
-                    PartitionData::default()
-                        .with_partition_index(p.partition)
-                        .with_error_code(e.code.code())
-                        .with_high_watermark(-1)
-                        .with_last_stable_offset(-1)
-                        .with_log_start_offset(-1)
-                        .with_records(Some(Bytes::new()))
-                }
-            });
+        let result = match &topic {
+            None if version >= 13 => Err(PartitionError::new(
+                ResponseError::UnknownTopicId,
+                format!("no topic has id {}", w.topic_id),
+            )),
+            None => Err(PartitionError::new(
+                ResponseError::UnknownTopicOrPartition,
+                format!("topic `{}` does not exist", w.topic.as_str()),
+            )),
+            Some(topic) => {
+                let room = max_bytes.saturating_sub(total);
+                let limit = usize::try_from(w.max_bytes).unwrap_or(0).min(room);
+                read(
+                    broker,
+                    topic,
+                    w.partition,
+                    w.current_leader_epoch,
+                    w.fetch_offset,
+                    limit,
+                    total == 0,
+                    committed,
+                )
+                .await
+            }
+        };
+        match &result {
+            Ok(r) => total += r.records.len(),
+            Err(_) => errors = true,
         }
-        topics.push(
-            FetchableTopicResponse::default()
-                .with_topic(t.topic.clone())
-                .with_topic_id(t.topic_id)
-                .with_partitions(partitions),
-        );
+        out.push(result);
     }
-    (
-        FetchResponse::default().with_responses(topics),
-        total,
-        errors,
-    )
+    (out, total, errors)
 }
 
 /// What one partition answers.
@@ -363,6 +384,7 @@ mod tests {
         );
         let mut session = fetch("t", &[(0, 0, 1 << 20)], 1 << 20, 1, 0);
         session.session_id = 12;
+        session.session_epoch = 1;
         assert_eq!(
             handle(&b, 12, &session).await.error_code,
             ResponseError::FetchSessionIdNotFound.code()
@@ -387,5 +409,59 @@ mod tests {
         fill(&b, "t", 1, 1).await;
         let resp = waiting.await.unwrap();
         assert!(!records(&resp, 0).is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_incremental_fetch_answers_only_partitions_with_news() {
+        let b = testing::broker().await;
+        b.topics
+            .create("t", Some(2), Default::default(), false)
+            .await
+            .unwrap();
+        let size = fill(&b, "t", 2, 1).await;
+        let mut open = fetch("t", &[(0, 0, 1 << 20), (1, 0, 1 << 20)], 1 << 20, 0, 0);
+        open.session_epoch = 0;
+        let resp = handle(&b, 12, &open).await;
+        let id = resp.session_id;
+        assert!(id > 0, "a session");
+        assert_eq!(resp.responses[0].partitions.len(), 2);
+        assert_eq!(records(&resp, 0).len(), size);
+        // Epoch 1: both positions moved to the end; nothing new anywhere, so nothing is answered.
+        let mut next = fetch("t", &[(0, 3, 1 << 20), (1, 3, 1 << 20)], 1 << 20, 0, 0);
+        next.session_id = id;
+        next.session_epoch = 1;
+        let resp = handle(&b, 12, &next).await;
+        assert_eq!((resp.error_code, resp.session_id), (0, id));
+        assert!(resp.responses.is_empty(), "{resp:?}");
+        // Epoch 2 names no partition: the session remembers both; partition 1 has a new batch.
+        let t = b.topics.by_name("t").unwrap();
+        let p1 = b.topics.partition(&t, 1).await.unwrap();
+        let crate::topics::Appended::New { pending, .. } = p1
+            .append(&producer_batch(3, 0, Compression::None), &t.config, 0)
+            .unwrap()
+        else {
+            panic!("new")
+        };
+        p1.durable(pending).await.unwrap();
+        let mut empty = fetch("t", &[], 1 << 20, 0, 0);
+        empty.session_id = id;
+        empty.session_epoch = 2;
+        let resp = handle(&b, 12, &empty).await;
+        let parts = &resp.responses[0].partitions;
+        assert_eq!(parts.len(), 1);
+        assert_eq!((parts[0].partition_index, parts[0].high_watermark), (1, 6));
+        assert_eq!(records(&resp, 0).len(), size);
+        // A stale epoch, and a session that was never opened.
+        let resp = handle(&b, 12, &empty).await;
+        assert_eq!(
+            resp.error_code,
+            ResponseError::InvalidFetchSessionEpoch.code()
+        );
+        empty.session_epoch = 3;
+        empty.session_id = id ^ 1;
+        assert_eq!(
+            handle(&b, 12, &empty).await.error_code,
+            ResponseError::FetchSessionIdNotFound.code()
+        );
     }
 }

@@ -2,15 +2,22 @@
 //!
 //! Handlers take a decoded request and return a typed response: no sockets, so each is tested directly.
 
+mod alter_configs;
 mod api_versions;
+mod create_partitions;
 mod create_topics;
+mod delete_records;
 mod delete_topics;
 mod describe_cluster;
 mod describe_configs;
+mod describe_log_dirs;
 mod fetch;
+pub mod fetch_session;
+mod incremental_alter_configs;
 mod init_producer_id;
 mod list_offsets;
 mod metadata;
+mod offset_for_leader_epoch;
 mod produce;
 
 // The classic consumer-group protocol (the coordinator is in crate::groups).
@@ -79,6 +86,20 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
         VersionRange { min: 0, max: 0 },
     ),
     (ApiKey::DescribeProducers, VersionRange { min: 0, max: 0 }),
+    // Topic and broker administration beyond create and delete.
+    (ApiKey::CreatePartitions, VersionRange { min: 0, max: 3 }),
+    (ApiKey::AlterConfigs, VersionRange { min: 0, max: 2 }),
+    (
+        ApiKey::IncrementalAlterConfigs,
+        VersionRange { min: 0, max: 1 },
+    ),
+    // Log start, leader epochs and sizes.
+    (ApiKey::DeleteRecords, VersionRange { min: 0, max: 2 }),
+    (
+        ApiKey::OffsetForLeaderEpoch,
+        VersionRange { min: 2, max: 4 },
+    ),
+    (ApiKey::DescribeLogDirs, VersionRange { min: 1, max: 4 }),
 ];
 
 pub fn supported(api_key: ApiKey) -> Option<VersionRange> {
@@ -198,6 +219,28 @@ pub async fn handle(
         )),
         RequestKind::DescribeProducers(req) => respond(ResponseKind::DescribeProducers(
             describe_producers::handle(broker, &req).await,
+        )),
+        // Topic and broker administration beyond create and delete.
+        RequestKind::CreatePartitions(req) => respond(ResponseKind::CreatePartitions(
+            create_partitions::handle(broker, &req).await,
+        )),
+        RequestKind::AlterConfigs(req) => respond(ResponseKind::AlterConfigs(
+            alter_configs::handle(broker, &req).await,
+        )),
+        RequestKind::IncrementalAlterConfigs(req) => {
+            respond(ResponseKind::IncrementalAlterConfigs(
+                incremental_alter_configs::handle(broker, &req).await,
+            ))
+        }
+        // Log start, leader epochs and sizes.
+        RequestKind::DeleteRecords(req) => respond(ResponseKind::DeleteRecords(
+            delete_records::handle(broker, &req).await,
+        )),
+        RequestKind::OffsetForLeaderEpoch(req) => respond(ResponseKind::OffsetForLeaderEpoch(
+            offset_for_leader_epoch::handle(broker, &req).await,
+        )),
+        RequestKind::DescribeLogDirs(req) => respond(ResponseKind::DescribeLogDirs(
+            describe_log_dirs::handle(broker, &req).await,
         )),
         _ => None,
     }

@@ -308,6 +308,83 @@ async fn an_expired_transaction_is_aborted_and_its_producer_fenced() {
     assert_eq!(part.last_stable_offset(), 2);
 }
 
+/// A read_committed fetch of partition 0 from `offset` in session `id` at `epoch` (0: open one).
+async fn session_fetch(
+    b: &Broker,
+    id: i32,
+    epoch: i32,
+    offset: i64,
+) -> automq_protocol::kafka_protocol::messages::FetchResponse {
+    let req = FetchRequest::default()
+        .with_max_wait_ms(0)
+        .with_max_bytes(1 << 20)
+        .with_isolation_level(1)
+        .with_session_id(id)
+        .with_session_epoch(epoch)
+        .with_topics(vec![
+            FetchTopic::default()
+                .with_topic(TopicName(StrBytes::from_static_str(TOPIC)))
+                .with_partitions(vec![
+                    FetchPartition::default()
+                        .with_fetch_offset(offset)
+                        .with_partition_max_bytes(1 << 20)
+                        .with_current_leader_epoch(-1),
+                ]),
+        ]);
+    fetch::handle(b, 12, &req).await
+}
+
+#[tokio::test]
+async fn a_read_committed_session_stops_at_the_lso_and_lists_aborted_transactions() {
+    let b = broker().await;
+    let p = init(&b, "tx", 60_000).await;
+    // Committed: 0-1, marker 2. Open: 3-5.
+    assert_eq!(add(&b, "tx", p, &[0]).await, vec![0]);
+    assert_eq!(produce_to(&b, 0, txn_batch(2, p, 0)).await, (0, 0));
+    assert_eq!(end(&b, "tx", p, true).await, 0);
+    assert_eq!(add(&b, "tx", p, &[0]).await, vec![0]);
+    assert_eq!(produce_to(&b, 0, txn_batch(3, p, 2)).await, (0, 3));
+
+    let full = session_fetch(&b, 0, 0, 0).await;
+    let id = full.session_id;
+    assert!(id > 0, "a session was opened");
+    let part = &full.responses[0].partitions[0];
+    assert_eq!((part.high_watermark, part.last_stable_offset), (6, 3));
+    let mut bytes = part.records.clone().unwrap();
+    let batches = RecordBatchDecoder::decode_all(&mut bytes).unwrap();
+    let last = batches.last().unwrap().records.last().unwrap();
+    assert_eq!(
+        (last.offset, last.control),
+        (2, true),
+        "up to the commit marker, not into the open transaction"
+    );
+
+    // At the LSO with the transaction still open: nothing new, so nothing is answered.
+    let open = session_fetch(&b, id, 1, 3).await;
+    assert_eq!((open.error_code, open.session_id), (0, id));
+    assert!(open.responses.is_empty(), "{open:?}");
+
+    // The abort (marker 6) makes 3-6 stable: the session answers with them and the aborted transaction.
+    assert_eq!(end(&b, "tx", p, false).await, 0);
+    let after = session_fetch(&b, id, 2, 3).await;
+    let part = &after.responses[0].partitions[0];
+    assert_eq!((part.high_watermark, part.last_stable_offset), (7, 7));
+    let aborted: Vec<_> = part
+        .aborted_transactions
+        .iter()
+        .flatten()
+        .map(|a| (a.producer_id.0, a.first_offset))
+        .collect();
+    assert_eq!(aborted, vec![(p.0, 3)]);
+    let mut bytes = part.records.clone().unwrap();
+    let offsets: Vec<i64> = RecordBatchDecoder::decode_all(&mut bytes)
+        .unwrap()
+        .iter()
+        .flat_map(|s| s.records.iter().map(|r| r.offset))
+        .collect();
+    assert_eq!(offsets, vec![3, 4, 5, 6]);
+}
+
 /// Offsets fetched for group `g`, partition 0 of the topic (-1 when none).
 async fn fetched(b: &Broker) -> i64 {
     b.groups

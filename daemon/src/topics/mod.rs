@@ -5,10 +5,18 @@
 //! layout on storage is in docs/partitions.md.
 
 pub use automq_protocol::batch;
+mod admin;
+mod background;
+pub mod broker_config;
+mod compaction;
 pub mod config;
+pub mod index;
 pub mod partition;
+pub mod partition_entry;
 pub mod producers;
 pub mod registry;
+mod retention;
+mod trim;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, RwLock};
@@ -19,9 +27,11 @@ use automq_stream::meta::MetaRecord;
 use tokio::sync::{OnceCell, watch};
 use tracing::{info, warn};
 
+pub use background::now_ms;
 pub use partition::{Appended, Partition, PartitionError};
 pub use registry::TopicEntry;
 
+use broker_config::{BrokerLayers, BrokerTarget};
 use config::Effective;
 
 /// A topic as the data path needs it: the registry entry and its effective settings.
@@ -41,6 +51,15 @@ pub struct TopicDefaults {
     pub partitions: u32,
 }
 
+/// What the broker's configuration says beyond topic defaults.
+#[derive(Debug, Clone, Default)]
+pub struct BrokerSettings {
+    /// Kafka broker configs set in automqd's configuration (STATIC_BROKER_CONFIG), by Kafka's names.
+    pub static_configs: BTreeMap<String, String>,
+    /// The name DescribeLogDirs gives the one logical log directory: the shared data location.
+    pub log_dir: String,
+}
+
 /// What a topic request asked for that cannot be done: the Kafka error code and one line saying why.
 pub type TopicError = PartitionError;
 
@@ -48,6 +67,8 @@ pub type TopicError = PartitionError;
 struct View {
     by_name: BTreeMap<String, Arc<Topic>>,
     by_id: HashMap<uuid::Uuid, Arc<Topic>>,
+    /// Broker configs: this broker's dynamic ones, the cluster's dynamic defaults, the static ones.
+    layers: BrokerLayers,
 }
 
 type Slot = Arc<OnceCell<Arc<Partition>>>;
@@ -57,6 +78,7 @@ type Slot = Arc<OnceCell<Arc<Partition>>>;
 pub struct Topics {
     engine: Engine,
     pub defaults: TopicDefaults,
+    pub settings: BrokerSettings,
     /// The registry as of this broker's last look; the metadata log is the truth.
     view: RwLock<Arc<View>>,
     open: Mutex<HashMap<(uuid::Uuid, u32), Slot>>,
@@ -73,9 +95,19 @@ fn meta_error(e: &automq_stream::Error) -> TopicError {
 impl Topics {
     /// Loads the registry and deletes the streams of topics deleted before a crash finished the job.
     pub async fn open(engine: Engine, defaults: TopicDefaults) -> automq_stream::Result<Self> {
+        Self::open_with(engine, defaults, BrokerSettings::default()).await
+    }
+
+    /// [`Topics::open`] with the broker's static Kafka configs and log directory name.
+    pub async fn open_with(
+        engine: Engine,
+        defaults: TopicDefaults,
+        settings: BrokerSettings,
+    ) -> automq_stream::Result<Self> {
         let topics = Self {
             engine,
             defaults,
+            settings,
             view: RwLock::new(Arc::new(View::default())),
             open: Mutex::new(HashMap::new()),
             appended: Arc::new(watch::channel(0).0),
@@ -105,6 +137,34 @@ impl Topics {
             info!(stream, name, "deleting the stream of a deleted topic");
             topics.engine.delete_stream(stream).await?;
         }
+        // Compacted heads that no partition entry names (a pass that crashed before recording its head).
+        let stale: Vec<(u64, String)> = topics
+            .engine
+            .meta()
+            .read(|s| {
+                let named: std::collections::HashSet<String> = partition_entry::keys(s)
+                    .iter()
+                    .filter_map(|k| partition_entry::PartitionEntry::read(s, k).compacted)
+                    .map(|c| c.stream)
+                    .collect();
+                s.streams()
+                    .filter(|(_, m)| {
+                        registry::is_compacted_head(&m.name) && !named.contains(&m.name)
+                    })
+                    .map(|(id, m)| (id, m.name.clone()))
+                    .collect()
+            })
+            .await;
+        for (stream, name) in stale {
+            info!(stream, name, "deleting a compacted head no partition uses");
+            topics.engine.delete_stream(stream).await?;
+        }
+        let view = topics.view();
+        topics
+            .delete_partition_entries(|id| {
+                uuid::Uuid::parse_str(id).map_or(true, |id| !view.by_id.contains_key(&id))
+            })
+            .await;
         info!(topics = topics.view().by_name.len(), "topics loaded");
         Ok(topics)
     }
@@ -116,14 +176,56 @@ impl Topics {
             .clone()
     }
 
+    /// This broker's node id, as Kafka numbers brokers.
+    pub fn node_id(&self) -> i32 {
+        i32::try_from(self.engine.node()).unwrap_or(i32::MAX)
+    }
+
+    /// The static layer: the configuration file's Kafka settings, and what the broker's own settings say in
+    /// Kafka's names.
+    fn static_configs(&self) -> BTreeMap<String, String> {
+        let mut out = self.settings.static_configs.clone();
+        out.insert("node.id".into(), self.node_id().to_string());
+        out.insert(
+            "num.partitions".into(),
+            self.defaults.partitions.to_string(),
+        );
+        out.insert(
+            "auto.create.topics.enable".into(),
+            self.defaults.auto_create.to_string(),
+        );
+        if !self.settings.log_dir.is_empty() {
+            out.insert("log.dirs".into(), self.settings.log_dir.clone());
+        }
+        out
+    }
+
     /// Rebuilds the view from the metadata log replica.
     async fn refresh(&self) {
-        let entries = self.engine.meta().read(registry::topics).await;
-        let mut view = View::default();
+        let node = BrokerTarget::Node(self.node_id());
+        let (entries, dynamic, cluster) = self
+            .engine
+            .meta()
+            .read(|s| {
+                (
+                    registry::topics(s),
+                    broker_config::stored(s, node),
+                    broker_config::stored(s, BrokerTarget::Default),
+                )
+            })
+            .await;
+        let mut view = View {
+            layers: BrokerLayers {
+                dynamic,
+                cluster,
+                static_: self.static_configs(),
+            },
+            ..View::default()
+        };
         for (name, entry) in entries {
             let topic = Arc::new(Topic {
                 id: entry.uuid(),
-                config: Effective::resolve(&entry.configs),
+                config: Effective::resolve(&entry.configs, &view.layers),
                 entry,
             });
             view.by_id.insert(topic.id, topic.clone());
@@ -133,6 +235,11 @@ impl Topics {
             .view
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(view);
+    }
+
+    /// The broker config layers as of this broker's last look.
+    pub fn layers(&self) -> BrokerLayers {
+        self.view().layers.clone()
     }
 
     pub fn by_name(&self, name: &str) -> Option<Arc<Topic>> {
@@ -185,7 +292,7 @@ impl Topics {
         };
         let topic = Arc::new(Topic {
             id: entry.uuid(),
-            config: Effective::resolve(&entry.configs),
+            config: Effective::resolve(&entry.configs, &self.view().layers),
             entry,
         });
         if validate_only {
@@ -246,21 +353,59 @@ impl Topics {
             keys.iter().filter_map(|k| open.remove(k)).collect()
         };
         drop(slots);
-        for p in 0..topic.entry.partitions {
-            let stream_name = topic.entry.data_stream_name(p);
-            let stream = self.engine.meta().read(|s| s.stream_id(&stream_name)).await;
-            if let Some(stream) = stream
-                && let Err(e) = self.engine.delete_stream(stream).await
-            {
+        // Every stream of the topic (its partitions' data and compacted heads), then its partition entries.
+        let prefix = format!("kafka/{}/", topic.entry.id);
+        let streams: Vec<u64> = self
+            .engine
+            .meta()
+            .read(|s| {
+                s.streams()
+                    .filter(|(_, m)| m.name.starts_with(&prefix))
+                    .map(|(id, _)| id)
+                    .collect()
+            })
+            .await;
+        for stream in streams {
+            if let Err(e) = self.engine.delete_stream(stream).await {
                 warn!(
                     topic = name,
-                    partition = p,
                     "deleting stream {stream} failed: {e}; the next start retries"
                 );
             }
         }
+        self.delete_partition_entries(|id| id == topic.entry.id)
+            .await;
         info!(topic = name, "topic deleted");
         Ok(())
+    }
+
+    /// Deletes the registry entries of partitions whose topic id `gone` says is gone.
+    async fn delete_partition_entries(&self, gone: impl Fn(&str) -> bool) {
+        let keys: Vec<String> = self
+            .engine
+            .meta()
+            .read(partition_entry::keys)
+            .await
+            .into_iter()
+            .filter(|k| partition_entry::topic_id_of_key(k).is_some_and(&gone))
+            .collect();
+        for key in keys {
+            let done = self
+                .engine
+                .meta()
+                .propose_with(|s| {
+                    Ok(s.entry(&key)
+                        .is_some()
+                        .then(|| MetaRecord::EntryDeleted { key: key.clone() }))
+                })
+                .await;
+            if let Err(e) = done {
+                warn!(
+                    key,
+                    "deleting a partition entry failed: {e}; the next start retries"
+                );
+            }
+        }
     }
 
     /// The partition, opened on this broker at its first use.
@@ -295,6 +440,7 @@ impl Topics {
                 index,
                 stream,
                 self.appended.clone(),
+                topic.config.index_interval,
             )
             .await?;
             info!(topic = %topic.entry.name, partition = index, stream, leader_epoch = p.leader_epoch, "partition opened");

@@ -1,14 +1,20 @@
-//! One open partition: its record batches in an engine stream, its producers' sequence state and its time index.
+//! One open partition: its record batches in an engine stream, its producers' sequence state, its index, its
+//! leader-epoch history and, on a compacted topic, the stream holding its compacted head.
 //!
 //! Offsets are the stream's offsets: the engine counts records, so a batch of `n` records at base offset `b`
 //! covers Kafka offsets `b..b+n`, and the stream's confirmed end is the partition's high watermark (and, with no
 //! transactions, its last stable offset). An append is checked outside any lock; then, under the partition's lock,
 //! the producer's sequence is checked, offsets are handed out and the batch, stamped with its base offset and the
 //! leader epoch, is queued in the WAL, so batches land in the order their sequences were checked.
+//!
+//! After a compaction pass, offsets `[log start, head end)` are read from the compacted head's stream and the rest
+//! from the data stream (docs/partitions.md). Moving the log start (DeleteRecords, retention) is in `trim.rs`,
+//! compaction in `compaction.rs`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use automq_protocol::kafka_protocol::error::ResponseError;
 use automq_stream::engine::{Engine, PendingAppend};
@@ -19,6 +25,8 @@ use tracing::warn;
 
 use super::batch::{self, BatchError, BatchInfo};
 use super::config::Effective;
+use super::index::LogIndex;
+use super::partition_entry::{self, PartitionEntry};
 use super::producers::{ProducerStates, SequenceCheck};
 
 /// A refusal of a produce or a fetch for one partition: the Kafka error code and one line saying why.
@@ -69,52 +77,29 @@ pub enum Appended {
     Duplicate { base_offset: i64, last_offset: i64 },
 }
 
-/// Bytes of batches between two time index entries (Kafka's `index.interval.bytes`).
-const INDEX_INTERVAL: usize = 4096;
-
-/// A sparse time index: `(largest timestamp before the batch, the batch's base offset)` at least every
-/// [`INDEX_INTERVAL`] bytes. The first batch whose largest timestamp reaches `t` lies at or after the last entry
-/// whose timestamp is below `t`, so a lookup reads from there.
-#[derive(Debug, Default)]
-struct TimeIndex {
-    entries: Vec<(i64, u64)>,
-    running_max: Option<i64>,
-    since_entry: usize,
-    /// The first record holding the largest timestamp: `(timestamp, offset)`.
-    max: Option<(i64, i64)>,
+/// The stream holding a compacted head: offsets below `end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Head {
+    pub stream: StreamId,
+    pub end: u64,
 }
 
-impl TimeIndex {
-    fn add(&mut self, base_offset: u64, size: usize, max_ts: i64, max_ts_offset: i64) {
-        if self.entries.is_empty() || self.since_entry >= INDEX_INTERVAL {
-            self.entries
-                .push((self.running_max.unwrap_or(i64::MIN), base_offset));
-            self.since_entry = 0;
-        }
-        self.since_entry += size;
-        self.running_max = Some(self.running_max.map_or(max_ts, |m| m.max(max_ts)));
-        if self.max.is_none_or(|(ts, _)| max_ts > ts) {
-            self.max = Some((max_ts, max_ts_offset));
-        }
-    }
-}
-
-/// Where to start reading for the first record at or after `t`, given index entries in offset order.
-fn start_for(entries: impl Iterator<Item = (i64, u64)>, t: i64) -> Option<u64> {
-    entries.take_while(|(ts, _)| *ts < t).last().map(|(_, o)| o)
-}
-
-#[derive(Debug, Default)]
-struct State {
-    producers: ProducerStates,
-    /// Batches appended since this partition was opened here.
-    recent: TimeIndex,
-    /// Batches that were in the stream before it was opened here, once a lookup scanned them.
-    earlier: Option<TimeIndex>,
+#[derive(Debug)]
+pub(super) struct State {
+    pub producers: ProducerStates,
+    /// From `opened_at` on until the batches before it are scanned once; from the log start on after.
+    pub index: LogIndex,
+    /// Whether `index` covers everything from the log start.
+    pub complete: bool,
+    /// As stored in the registry, except that its start follows the log start at once.
+    pub entry: PartitionEntry,
+    pub head: Option<Head>,
+    /// Compacted heads replaced by a later pass, deleted by the pass after (a read may still be on one).
+    pub retired: Vec<StreamId>,
     /// Open transactions here: producer id to the offset of its first transactional batch.
-    open_txns: BTreeMap<i64, i64>,
+    pub open_txns: BTreeMap<i64, i64>,
     /// Aborted transactions since the partition was opened here: (producer id, first offset, marker offset).
-    aborted: Vec<(i64, i64, i64)>,
+    pub aborted: Vec<(i64, i64, i64)>,
 }
 
 #[derive(Debug)]
@@ -124,16 +109,22 @@ pub struct Partition {
     pub index: u32,
     pub stream: StreamId,
     pub leader_epoch: i32,
-    engine: Engine,
+    pub(super) engine: Engine,
+    /// The registry key of this partition's entry.
+    pub(super) entry_key: String,
     /// Offsets below this were in the stream when it was opened here.
     opened_at: u64,
+    /// The topic's `index.interval.bytes`, as of the last append or background pass.
+    pub(super) interval: AtomicUsize,
     state: Mutex<State>,
     scan: tokio::sync::Mutex<()>,
+    /// One trim or compaction pass at a time.
+    pub(super) maintenance: tokio::sync::Mutex<()>,
     appended: Arc<watch::Sender<u64>>,
 }
 
 impl Partition {
-    /// Opens the partition's stream on this node (a new leader epoch).
+    /// Opens the partition's streams on this node (a new leader epoch, recorded in its history).
     pub async fn open(
         engine: Engine,
         topic: &str,
@@ -141,23 +132,70 @@ impl Partition {
         index: u32,
         stream: StreamId,
         appended: Arc<watch::Sender<u64>>,
+        interval: usize,
     ) -> automq_stream::Result<Self> {
         let info = engine.open_stream(stream).await?;
-        Ok(Self {
+        let leader_epoch = i32::try_from(info.epoch).unwrap_or(i32::MAX);
+        let entry_key = partition_entry::key(&topic_id.simple().to_string(), index);
+        let mut entry = PartitionEntry::default();
+        engine
+            .meta()
+            .propose_with(|s| {
+                entry = PartitionEntry::read(s, &entry_key);
+                Ok(entry
+                    .assign(leader_epoch, info.confirmed as i64)
+                    .then(|| entry.record(&entry_key)))
+            })
+            .await?;
+        let head = match &entry.compacted {
+            None => None,
+            Some(c) => match engine.meta().read(|s| s.stream_id(&c.stream)).await {
+                Some(id) => {
+                    engine.open_stream(id).await?;
+                    Some(Head {
+                        stream: id,
+                        end: c.end,
+                    })
+                }
+                None => {
+                    warn!(topic, partition = index, head = %c.stream, "compacted head stream missing; serving the data stream only");
+                    None
+                }
+            },
+        };
+        let p = Self {
             topic: topic.to_string(),
             topic_id,
             index,
             stream,
-            leader_epoch: i32::try_from(info.epoch).unwrap_or(i32::MAX),
+            leader_epoch,
             engine,
+            entry_key,
             opened_at: info.confirmed,
-            state: Mutex::new(State::default()),
+            interval: AtomicUsize::new(interval),
+            state: Mutex::new(State {
+                producers: ProducerStates::default(),
+                index: LogIndex::new(info.confirmed),
+                complete: false,
+                entry,
+                head,
+                retired: Vec::new(),
+                open_txns: BTreeMap::new(),
+                aborted: Vec::new(),
+            }),
             scan: tokio::sync::Mutex::new(()),
+            maintenance: tokio::sync::Mutex::new(()),
             appended,
-        })
+        };
+        let (start, _) = p.offsets();
+        let mut s = p.lock();
+        s.complete = start as u64 >= p.opened_at;
+        s.entry.truncate_start(start);
+        drop(s);
+        Ok(p)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -165,12 +203,23 @@ impl Partition {
 
     /// `(log start offset, high watermark)`.
     pub fn offsets(&self) -> (i64, i64) {
-        match self.engine.info(self.stream) {
-            Ok(i) => (i.start as i64, i.confirmed as i64),
-            Err(_) => (0, 0),
-        }
+        let head = self.lock().head;
+        let Ok(data) = self.engine.info(self.stream) else {
+            return (0, 0);
+        };
+        let start = match head.and_then(|h| Some((h, self.engine.info(h.stream).ok()?))) {
+            Some((h, i)) if i.start < h.end => i.start,
+            Some((h, _)) => data.start.max(h.end),
+            None => data.start,
+        };
+        (start as i64, data.confirmed as i64)
     }
 
+    /// The leader epoch that `epoch` ended in and where it ended (OffsetForLeaderEpoch).
+    pub fn end_offset_for(&self, epoch: i32) -> (i32, i64) {
+        let (_, hw) = self.offsets();
+        self.lock().entry.end_offset_for(epoch, hw)
+    }
     /// Checks and queues one produced batch. `records` is the partition's records field, exactly as received.
     pub fn append(
         &self,
@@ -181,6 +230,15 @@ impl Partition {
         let info = batch::check(records, config.max_message_bytes).inspect_err(|e| {
             warn!(topic = %self.topic, partition = self.index, "produce refused: {e}");
         })?;
+        if config.compact && info.keyless {
+            return Err(PartitionError::new(
+                ResponseError::InvalidRecord,
+                format!(
+                    "topic `{}` is compacted (cleanup.policy=compact): every record needs a key",
+                    self.topic
+                ),
+            ));
+        }
         if info.control {
             return Err(PartitionError::new(
                 ResponseError::InvalidRecord,
@@ -249,11 +307,14 @@ impl Partition {
                 last as i64,
             );
         }
-        state.recent.add(
+        self.interval
+            .store(config.index_interval, Ordering::Relaxed);
+        state.index.add(
             base,
+            base + u64::from(info.count),
             info.size,
-            max_ts,
-            (base + u64::from(max_delta)) as i64,
+            Some((max_ts, (base + u64::from(max_delta)) as i64)),
+            config.index_interval,
         );
         Ok(Appended::New {
             pending,
@@ -294,7 +355,14 @@ impl Partition {
         {
             state.aborted.push((producer_id, first, base));
         }
-        state.recent.add(base as u64, size, now_ms, base);
+        let interval = self.interval.load(Ordering::Relaxed);
+        state.index.add(
+            base as u64,
+            base as u64 + 1,
+            size,
+            Some((now_ms, base)),
+            interval,
+        );
         Ok(pending)
     }
 
@@ -336,6 +404,15 @@ impl Partition {
             .filter(|(_, first, marker)| *first < to && *marker >= from)
             .map(|(pid, first, _)| (*pid, *first))
             .collect()
+    }
+
+    /// Whether a stored batch holds records of a transaction this partition saw aborted (compaction drops them).
+    pub(super) fn in_aborted_txn(&self, h: &batch::StoredHeader) -> bool {
+        h.transactional
+            && !h.control
+            && self.lock().aborted.iter().any(|(pid, first, marker)| {
+                *pid == h.producer_id && *first <= h.base_offset && h.base_offset < *marker
+            })
     }
 
     /// Waits until an append is durable, then wakes waiting fetches.
@@ -386,9 +463,14 @@ impl Partition {
                 ),
             ));
         }
+        let head = self.lock().head;
+        let stream = match head {
+            Some(h) if (offset as u64) < h.end => h.stream,
+            _ => self.stream,
+        };
         let batches = self
             .engine
-            .read(self.stream, offset as u64, max_bytes.max(1))
+            .read(stream, offset as u64, max_bytes.max(1))
             .await
             .map_err(|e| PartitionError::from_engine(&e))?;
         let mut out = Vec::with_capacity(batches.len());
@@ -405,27 +487,12 @@ impl Partition {
 
     /// The first record whose timestamp is at least `t`: `(timestamp, offset, leader epoch)`.
     pub async fn offset_for_time(&self, t: i64) -> Result<Option<(i64, i64, i32)>, PartitionError> {
-        self.index_earlier().await?;
+        self.ensure_indexed().await?;
         let (start, hw) = self.offsets();
-        let from = {
-            // One index over the whole stream: the earlier part, then the recent part, whose "largest timestamp
-            // before" also counts every earlier batch.
-            let s = self.lock();
-            let earlier: &[(i64, u64)] = s.earlier.as_ref().map_or(&[], |e| &e.entries);
-            let earlier_max = s
-                .earlier
-                .as_ref()
-                .and_then(|e| e.running_max)
-                .unwrap_or(i64::MIN);
-            let all = earlier.iter().copied().chain(
-                s.recent
-                    .entries
-                    .iter()
-                    .map(|(ts, o)| ((*ts).max(earlier_max), *o)),
-            );
-            start_for(all, t)
+        let Some(from) = self.lock().index.seek_time(t) else {
+            return Ok(None);
         };
-        let mut next = from.map_or(start, |o| (o as i64).max(start));
+        let mut next = (from as i64).max(start);
         while next < hw {
             let batches = self.read(next, 1 << 20, true).await?;
             if batches.is_empty() {
@@ -435,16 +502,15 @@ impl Partition {
                 let Some(h) = batch::stored_header(b) else {
                     continue;
                 };
-                next = h.base_offset + i64::from(h.last_offset_delta) + 1;
+                next = h.next_offset();
                 if h.max_timestamp < t {
                     continue;
                 }
                 let stamps = batch::record_timestamps(b).unwrap_or_default();
-                if let Some((i, ts)) = stamps.iter().enumerate().find(|(_, ts)| **ts >= t) {
-                    let offset = h.base_offset + i as i64;
-                    if offset >= start {
-                        return Ok(Some((*ts, offset, h.leader_epoch)));
-                    }
+                if let Some((offset, ts)) =
+                    stamps.into_iter().find(|(o, ts)| *ts >= t && *o >= start)
+                {
+                    return Ok(Some((ts, offset, h.leader_epoch)));
                 }
             }
         }
@@ -453,31 +519,40 @@ impl Partition {
 
     /// The first record holding the largest timestamp: `(timestamp, offset)`.
     pub async fn max_timestamp(&self) -> Result<Option<(i64, i64)>, PartitionError> {
-        self.index_earlier().await?;
-        let s = self.lock();
-        let earlier = s.earlier.as_ref().and_then(|e| e.max);
-        Ok(match (earlier, s.recent.max) {
-            (Some(a), Some(b)) if b.0 > a.0 => Some(b),
-            (Some(a), _) => Some(a),
-            (None, b) => b,
-        })
+        self.ensure_indexed().await?;
+        let Some((ts, at)) = self.lock().index.max_timestamp() else {
+            return Ok(None);
+        };
+        // The index may hold the batch's base offset: find the record in the batch.
+        let batches = self.read(at, 1, true).await?;
+        let found = batches
+            .first()
+            .and_then(|b| batch::record_timestamps(b))
+            .and_then(|r| r.into_iter().find(|(o, t)| *o >= at && *t == ts));
+        Ok(Some(found.map_or((ts, at), |(o, t)| (t, o))))
     }
 
-    /// Builds the time index of the batches that were in the stream before it was opened here, by reading them
-    /// once. (A new leader rebuilds this way today; docs/partitions.md has the time-index stream that will spare
-    /// the read.)
-    async fn index_earlier(&self) -> Result<(), PartitionError> {
-        if self.lock().earlier.is_some() {
+    /// Bytes of the batches the partition serves.
+    pub async fn size(&self) -> Result<u64, PartitionError> {
+        self.ensure_indexed().await?;
+        Ok(self.lock().index.bytes())
+    }
+
+    /// Indexes the batches that were in the stream before it was opened here, by reading them once. (A new leader
+    /// rebuilds this way today; docs/partitions.md has the index stream that will spare the read.)
+    pub(super) async fn ensure_indexed(&self) -> Result<(), PartitionError> {
+        if self.lock().complete {
             return Ok(());
         }
         let _one = self.scan.lock().await;
-        if self.lock().earlier.is_some() {
+        if self.lock().complete {
             return Ok(());
         }
         let (start, _) = self.offsets();
-        let mut index = TimeIndex::default();
+        let interval = self.interval.load(Ordering::Relaxed);
+        let mut earlier = LogIndex::new(start as u64);
         let mut next = start;
-        while next < self.opened_at as i64 {
+        'scan: while next < self.opened_at as i64 {
             let batches = self.read(next, 1 << 20, true).await?;
             if batches.is_empty() {
                 break;
@@ -487,25 +562,26 @@ impl Partition {
                     continue;
                 };
                 if h.base_offset >= self.opened_at as i64 {
-                    break;
+                    break 'scan;
                 }
-                next = h.base_offset + i64::from(h.last_offset_delta) + 1;
-                let delta = if index.max.is_none_or(|(ts, _)| h.max_timestamp > ts) {
-                    batch::record_timestamps(b)
-                        .and_then(|s| s.iter().position(|ts| *ts == h.max_timestamp))
-                        .unwrap_or(0)
+                next = h.next_offset();
+                // The batch's largest timestamp, placed at its base offset (the record is found when asked for);
+                // only a batch straddling the log start is read record by record.
+                let max = if h.record_count == 0 {
+                    None
+                } else if h.base_offset < start {
+                    batch::max_record_from(b, start)
                 } else {
-                    0
+                    Some((h.max_timestamp, h.base_offset))
                 };
-                index.add(
-                    h.base_offset as u64,
-                    b.len(),
-                    h.max_timestamp,
-                    h.base_offset + delta as i64,
-                );
+                earlier.add(h.base_offset as u64, next as u64, b.len(), max, interval);
             }
         }
-        self.lock().earlier = Some(index);
+        let mut s = self.lock();
+        let recent = std::mem::replace(&mut s.index, LogIndex::new(0));
+        earlier.extend(recent);
+        s.index = earlier;
+        s.complete = true;
         Ok(())
     }
 }
@@ -544,20 +620,55 @@ fn check_timestamps(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::broker::testing;
+    use automq_protocol::batch::testing::producer_batch;
+    use automq_protocol::kafka_protocol::records::Compression;
 
-    #[test]
-    fn the_time_index_points_at_or_before_the_first_batch_reaching_a_time() {
-        let mut t = TimeIndex::default();
-        // Batches of 3000 bytes: an entry every second batch.
-        for (i, ts) in [10, 20, 15, 40, 30, 50, 60].into_iter().enumerate() {
-            t.add(i as u64 * 10, 3000, ts, i as i64 * 10);
+    #[tokio::test]
+    async fn reopening_records_a_leader_epoch_and_scans_the_earlier_batches_once() {
+        let store: Arc<dyn object_store::ObjectStore> =
+            Arc::new(object_store::memory::InMemory::new());
+        let defaults = crate::topics::TopicDefaults {
+            auto_create: true,
+            partitions: 1,
+        };
+        let b = testing::broker_on(store.clone(), defaults).await;
+        b.topics
+            .create("t", Some(1), Default::default(), false)
+            .await
+            .unwrap();
+        let t = b.topics.by_name("t").unwrap();
+        let p = b.topics.partition(&t, 0).await.unwrap();
+        let first_epoch = p.leader_epoch;
+        for ts in [10, 20] {
+            let Appended::New { pending, .. } = p
+                .append(&producer_batch(3, ts, Compression::None), &t.config, ts)
+                .unwrap()
+            else {
+                panic!("new")
+            };
+            p.durable(pending).await.unwrap();
         }
-        assert_eq!(t.entries, vec![(i64::MIN, 0), (20, 20), (40, 40), (50, 60)]);
-        let at = |ts| start_for(t.entries.iter().copied(), ts);
-        assert_eq!(at(5), Some(0));
-        assert_eq!(at(21), Some(20), "the batch at 30 reaches 40");
-        assert_eq!(at(45), Some(40));
-        assert_eq!(at(100), Some(60));
-        assert_eq!(t.max, Some((60, 60)));
+        let size = p.size().await.unwrap();
+        assert!(size > 0);
+        b.topics.shutdown().await.unwrap();
+        drop(p);
+        drop(b);
+        let b = testing::broker_on(store, defaults).await;
+        let t = b.topics.by_name("t").unwrap();
+        let p = b.topics.partition(&t, 0).await.unwrap();
+        assert!(p.leader_epoch > first_epoch);
+        assert_eq!(p.end_offset_for(first_epoch), (first_epoch, 6));
+        assert_eq!(p.end_offset_for(p.leader_epoch), (p.leader_epoch, 6));
+        assert_eq!(
+            p.size().await.unwrap(),
+            size,
+            "the earlier batches, scanned"
+        );
+        assert_eq!(p.max_timestamp().await.unwrap(), Some((22, 5)));
+        assert_eq!(
+            p.offset_for_time(21).await.unwrap(),
+            Some((21, 4, first_epoch))
+        );
     }
 }

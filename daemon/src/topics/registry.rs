@@ -44,6 +44,15 @@ pub fn data_stream_name(topic_id: &str, partition: u32) -> String {
     format!("kafka/{topic_id}/{partition}/data")
 }
 
+/// Whether a stream name is a partition's compacted head (`kafka/<topic id>/<p>/compacted.<end>`).
+pub fn is_compacted_head(name: &str) -> bool {
+    name.starts_with("kafka/")
+        && name
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.starts_with("compacted."))
+}
+
 /// The topic id a stream name belongs to, if it is a partition stream.
 pub fn topic_id_of_stream(name: &str) -> Option<&str> {
     name.strip_prefix("kafka/")?.split('/').next()
@@ -154,5 +163,10 @@ mod tests {
         let stream = e.data_stream_name(2);
         assert_eq!(topic_id_of_stream(&stream), Some(e.id.as_str()));
         assert_eq!(topic_id_of_stream("other/x"), None);
+        assert!(!is_compacted_head(&stream));
+        assert!(is_compacted_head(&format!(
+            "kafka/{}/2/compacted.100",
+            e.id
+        )));
     }
 }
