@@ -7,6 +7,8 @@
 use std::path::Path;
 
 use automq_protocol::ApiKey;
+use automq_protocol::kafka_protocol::error::ResponseError;
+use automq_protocol::kafka_protocol::messages::ProducerId;
 use automq_protocol::kafka_protocol::messages::add_partitions_to_txn_request::AddPartitionsToTxnTopic;
 use automq_protocol::kafka_protocol::messages::create_topics_request::CreatableTopic;
 use automq_protocol::kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
@@ -304,6 +306,158 @@ async fn every_transaction_api_version_over_sockets() {
         }
     }
     assert_eq!(seen, committed);
+}
+
+async fn init_producer(conn: &mut KafkaConn, id: &str) -> (i64, i16) {
+    let init = InitProducerIdRequest::default()
+        .with_transactional_id(Some(TransactionalId(s(id))))
+        .with_transaction_timeout_ms(60_000);
+    let ResponseKind::InitProducerId(r) = call(
+        conn,
+        ApiKey::InitProducerId,
+        4,
+        RequestKind::InitProducerId(init),
+    )
+    .await
+    else {
+        panic!("not an InitProducerId response")
+    };
+    assert_eq!(r.error_code, 0);
+    (r.producer_id.0, r.producer_epoch)
+}
+
+/// A read_committed fetch of `topic`-0 from 0: (high watermark, last stable offset, aborted first offsets).
+async fn committed_view(conn: &mut KafkaConn, topic: &str) -> (i64, i64, Vec<(i64, i64)>) {
+    let fetch = FetchRequest::default()
+        .with_max_wait_ms(0)
+        .with_max_bytes(1 << 20)
+        .with_isolation_level(1)
+        .with_session_epoch(-1)
+        .with_topics(vec![
+            FetchTopic::default()
+                .with_topic(TopicName(s(topic)))
+                .with_partitions(vec![
+                    FetchPartition::default()
+                        .with_partition_max_bytes(1 << 20)
+                        .with_current_leader_epoch(-1),
+                ]),
+        ]);
+    let ResponseKind::Fetch(r) = call(conn, ApiKey::Fetch, 12, RequestKind::Fetch(fetch)).await
+    else {
+        panic!("not a Fetch response")
+    };
+    let p = &r.responses[0].partitions[0];
+    assert_eq!(p.error_code, 0);
+    let aborted = p
+        .aborted_transactions
+        .iter()
+        .flatten()
+        .map(|a| (a.producer_id.0, a.first_offset))
+        .collect();
+    (p.high_watermark, p.last_stable_offset, aborted)
+}
+
+/// The broker stops (cleanly, or killed) between a transaction's produce and its commit. The coordinator's log
+/// brings the transactional id back: the open transaction is aborted at start, with its marker written and the
+/// transaction listed as aborted, the old producer is fenced, and a new init continues the same producer id.
+#[tokio::test]
+async fn a_restart_between_init_and_commit_aborts_the_open_transaction() {
+    for signal in ["TERM", "KILL"] {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = Path::new(env!("CARGO_BIN_EXE_automqd"));
+        let args = ["--set", "listeners=[127.0.0.1:0]"];
+        let mut broker = BrokerProcess::start(bin, dir.path(), &args, 1);
+        let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+        let req = CreateTopicsRequest::default().with_topics(vec![
+            CreatableTopic::default()
+                .with_name(TopicName(s("tx")))
+                .with_num_partitions(1)
+                .with_replication_factor(-1),
+        ]);
+        call(
+            &mut conn,
+            ApiKey::CreateTopics,
+            7,
+            RequestKind::CreateTopics(req),
+        )
+        .await;
+        let (pid, epoch) = init_producer(&mut conn, "t").await;
+        let add = AddPartitionsToTxnRequest::default()
+            .with_v3_and_below_transactional_id(TransactionalId(s("t")))
+            .with_v3_and_below_producer_id(ProducerId(pid))
+            .with_v3_and_below_producer_epoch(epoch)
+            .with_v3_and_below_topics(vec![
+                AddPartitionsToTxnTopic::default()
+                    .with_name(TopicName(s("tx")))
+                    .with_partitions(vec![0]),
+            ]);
+        let ResponseKind::AddPartitionsToTxn(r) = call(
+            &mut conn,
+            ApiKey::AddPartitionsToTxn,
+            3,
+            RequestKind::AddPartitionsToTxn(add),
+        )
+        .await
+        else {
+            panic!("not an AddPartitionsToTxn response")
+        };
+        assert_eq!(
+            r.results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code,
+            0
+        );
+        let produce = ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(5000)
+            .with_transactional_id(Some(TransactionalId(s("t"))))
+            .with_topic_data(vec![
+                TopicProduceData::default()
+                    .with_name(TopicName(s("tx")))
+                    .with_partition_data(vec![
+                        PartitionProduceData::default()
+                            .with_index(0)
+                            .with_records(Some(txn_batch("lost", pid, epoch, 0))),
+                    ]),
+            ]);
+        let ResponseKind::Produce(r) =
+            call(&mut conn, ApiKey::Produce, 9, RequestKind::Produce(produce)).await
+        else {
+            panic!("not a Produce response")
+        };
+        assert_eq!(r.responses[0].partition_responses[0].error_code, 0);
+        assert_eq!(
+            committed_view(&mut conn, "tx").await,
+            (1, 0, vec![]),
+            "open: nothing is stable"
+        );
+        drop(conn);
+        broker.signal_and_wait(signal);
+
+        let broker = BrokerProcess::start(bin, dir.path(), &args, 1);
+        let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+        assert_eq!(
+            committed_view(&mut conn, "tx").await,
+            (2, 2, vec![(pid, 0)]),
+            "after SIG{signal}: aborted, its marker at 1"
+        );
+        let end = EndTxnRequest::default()
+            .with_transactional_id(TransactionalId(s("t")))
+            .with_producer_id(ProducerId(pid))
+            .with_producer_epoch(epoch)
+            .with_committed(true);
+        let ResponseKind::EndTxn(r) =
+            call(&mut conn, ApiKey::EndTxn, 3, RequestKind::EndTxn(end)).await
+        else {
+            panic!("not an EndTxn response")
+        };
+        assert_eq!(
+            r.error_code,
+            ResponseError::ProducerFenced.code(),
+            "the producer from before the restart is fenced"
+        );
+        let (again, bumped) = init_producer(&mut conn, "t").await;
+        assert_eq!(again, pid, "the same producer id");
+        assert!(bumped > epoch, "epoch {bumped} after {epoch}");
+    }
 }
 
 mod kafka {

@@ -8,6 +8,7 @@ pub async fn handle(broker: &Broker, req: &AddOffsetsToTxnRequest) -> AddOffsets
     let r = broker
         .txn
         .add(
+            &broker.topics,
             &req.transactional_id,
             req.producer_id.0,
             req.producer_epoch,

@@ -38,6 +38,7 @@ pub async fn handle(
             broker
                 .txn
                 .add(
+                    &broker.topics,
                     &req.v3_and_below_transactional_id,
                     req.v3_and_below_producer_id.0,
                     req.v3_and_below_producer_epoch,

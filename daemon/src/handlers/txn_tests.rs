@@ -563,3 +563,63 @@ async fn producers_show_their_open_transactions() {
         -1
     );
 }
+
+#[tokio::test]
+async fn a_restart_aborts_the_open_transaction_and_keeps_the_producer_id() {
+    let store: std::sync::Arc<dyn object_store::ObjectStore> =
+        std::sync::Arc::new(object_store::memory::InMemory::new());
+    let defaults = crate::topics::TopicDefaults {
+        auto_create: false,
+        partitions: 1,
+    };
+    let b = testing::broker_on(store.clone(), defaults).await;
+    b.topics
+        .create(TOPIC, Some(2), Default::default(), false)
+        .await
+        .unwrap();
+    // Committed: 0-1, marker 2. Then an open one at 3-4, and a group offset waiting for it.
+    let p = init(&b, "tx", 60_000).await;
+    assert_eq!(add(&b, "tx", p, &[0]).await, vec![0]);
+    assert_eq!(produce_to(&b, 0, txn_batch(2, p, 0)).await, (0, 0));
+    assert_eq!(end(&b, "tx", p, true).await, 0);
+    assert_eq!(add(&b, "tx", p, &[0]).await, vec![0]);
+    assert_eq!(add_group(&b, p).await, 0);
+    assert_eq!(txn_commit_offset(&b, p, 3).await, 0);
+    assert_eq!(produce_to(&b, 0, txn_batch(2, p, 2)).await, (0, 3));
+    assert_eq!(
+        fetch_from(&b, 0, 1).await.2,
+        3,
+        "the open transaction holds the LSO"
+    );
+    b.topics.shutdown().await.unwrap();
+    drop(b);
+
+    let b = testing::broker_on(store, defaults).await;
+    // The open transaction was aborted at start: its marker is at 5 and it is listed as aborted.
+    let (_, hw, lso, aborted) = fetch_from(&b, 0, 1).await;
+    assert_eq!((hw, lso), (6, 6));
+    assert_eq!(aborted, vec![(p.0, 3)]);
+    let (tail, _, _, _) = fetch_from(&b, 5, 1).await;
+    assert_eq!(tail.len(), 1);
+    assert!(tail[0].0, "the abort marker at 5");
+    assert_eq!(
+        fetched(&b).await,
+        -1,
+        "the aborted transaction's offset was not written"
+    );
+    let all = b.txn.list().await;
+    assert_eq!(all[0].1.state, crate::txn::TxnState::CompleteAbort);
+    // The old producer is fenced; a new init continues the same producer id.
+    assert_eq!(
+        end(&b, "tx", p, true).await,
+        ResponseError::ProducerFenced.code()
+    );
+    let next = init(&b, "tx", 60_000).await;
+    assert_eq!(next.0, p.0);
+    assert!(next.1 > p.1, "{next:?} after {p:?}");
+    assert_eq!(add(&b, "tx", next, &[0]).await, vec![0]);
+    assert_eq!(produce_to(&b, 0, txn_batch(1, next, 0)).await, (0, 6));
+    assert_eq!(end(&b, "tx", next, true).await, 0);
+    let (_, hw, lso, _) = fetch_from(&b, 0, 1).await;
+    assert_eq!((hw, lso), (8, 8));
+}

@@ -406,6 +406,44 @@ impl Partition {
             .collect()
     }
 
+    /// After a restart: counts the transaction of `producer_id` whose first batch here lies at or after `from` as
+    /// open (the coordinator is about to end it), so an abort marker lists it as aborted.
+    pub async fn recover_open_txn(
+        &self,
+        producer_id: i64,
+        from: i64,
+    ) -> Result<(), PartitionError> {
+        if self.lock().open_txns.contains_key(&producer_id) {
+            return Ok(());
+        }
+        let (start, hw) = self.offsets();
+        let mut next = from.max(start);
+        while next < hw {
+            let batches = self.read(next, 1 << 20, true).await?;
+            if batches.is_empty() {
+                break;
+            }
+            for b in &batches {
+                let Some(h) = batch::stored_header(b) else {
+                    continue;
+                };
+                next = h.next_offset();
+                if h.transactional
+                    && !h.control
+                    && h.producer_id == producer_id
+                    && h.base_offset >= from
+                {
+                    self.lock()
+                        .open_txns
+                        .entry(producer_id)
+                        .or_insert(h.base_offset);
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Whether a stored batch holds records of a transaction this partition saw aborted (compaction drops them).
     pub(super) fn in_aborted_txn(&self, h: &batch::StoredHeader) -> bool {
         h.transactional
