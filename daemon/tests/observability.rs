@@ -15,8 +15,8 @@ use automq_protocol::kafka_protocol::messages::produce_request::{
     PartitionProduceData, TopicProduceData,
 };
 use automq_protocol::kafka_protocol::messages::{
-    ApiKey, FetchRequest, InitProducerIdRequest, MetadataRequest, ProduceRequest, RequestKind,
-    ResponseKind, TopicName,
+    ApiKey, EndTxnRequest, FetchRequest, InitProducerIdRequest, MetadataRequest, ProduceRequest,
+    ProducerId, RequestKind, ResponseKind, TopicName, TransactionalId,
 };
 use automq_protocol::kafka_protocol::protocol::StrBytes;
 use automq_protocol::kafka_protocol::records::Compression;
@@ -126,6 +126,20 @@ async fn metrics_count_requests_errors_bytes_and_closed_connections() {
     conn.call(ApiKey::Fetch, 12, &RequestKind::Fetch(fetch))
         .await
         .unwrap();
+    // A transaction API counts like the others: ending a transaction nobody began is refused.
+    let end = EndTxnRequest::default()
+        .with_transactional_id(TransactionalId(StrBytes::from_static_str("nobody")))
+        .with_producer_id(ProducerId(1))
+        .with_producer_epoch(0)
+        .with_committed(true);
+    let ResponseKind::EndTxn(r) = conn
+        .call(ApiKey::EndTxn, 3, &RequestKind::EndTxn(end))
+        .await
+        .unwrap()
+    else {
+        panic!("an EndTxn answer")
+    };
+    assert_ne!(r.error_code, 0);
     // A connection that sends garbage is closed by the broker.
     let mut garbage = KafkaConn::connect(broker.addrs[0]).await.unwrap();
     garbage.send_raw(&(-1i32).to_be_bytes()).await.unwrap();
@@ -151,6 +165,14 @@ async fn metrics_count_requests_errors_bytes_and_closed_connections() {
     );
     assert!(sample(&m, "kafka_topic_out_bytes_total{topic=\"metered\"}") >= good.len() as f64);
     assert!(sample(&m, "kafka_request_duration_seconds_count{api=\"Fetch\"}") >= 1.0);
+    assert_eq!(sample(&m, "kafka_requests_total{api=\"EndTxn\"}"), 1.0);
+    assert_eq!(
+        sample(
+            &m,
+            "kafka_request_errors_total{api=\"EndTxn\",error=\"InvalidProducerIdMapping\"}"
+        ),
+        1.0
+    );
     assert!(sample(&m, "kafka_connections_closed_total{reason=\"protocol\"}") >= 1.0);
     assert!(sample(&m, "kafka_connections ") >= 1.0);
     assert!(

@@ -455,6 +455,11 @@ pub struct StoredHeader {
     pub codec_none: bool,
     /// Records in the batch (fewer than the offsets it covers after compaction).
     pub record_count: i32,
+    pub producer_id: i64,
+    /// Part of a transaction.
+    pub transactional: bool,
+    /// A transaction marker.
+    pub control: bool,
 }
 
 impl StoredHeader {
@@ -477,6 +482,9 @@ pub fn stored_header(batch: &[u8]) -> Option<StoredHeader> {
         log_append_time: be_i16(batch, 21) & ATTR_LOG_APPEND_TIME != 0,
         codec_none: be_i16(batch, 21) & ATTR_COMPRESSION == 0,
         record_count: be_i32(batch, 57),
+        producer_id: be_i64(batch, 43),
+        transactional: be_i16(batch, 21) & ATTR_TRANSACTIONAL != 0,
+        control: be_i16(batch, 21) & ATTR_CONTROL != 0,
     })
 }
 

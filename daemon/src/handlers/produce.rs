@@ -114,10 +114,31 @@ async fn start(
             "no records for this partition",
         ));
     };
+    if let Some((producer_id, epoch)) = transactional(records)
+        && let Err((code, message)) = broker
+            .txn
+            .allows(producer_id, epoch, &topic.entry.name, index)
+            .await
+    {
+        return Started::Failed(PartitionError::new(code, message));
+    }
     match partition.append(records, &topic.config, now) {
         Ok(a) => Started::Appending(partition, a),
         Err(e) => Started::Failed(e),
     }
+}
+
+/// The producer id and epoch of a transactional batch (checked in full by the partition afterwards).
+fn transactional(records: &[u8]) -> Option<(i64, i16)> {
+    if records.len() < 61 || records[16] != 2 || records[22] & 0x10 == 0 {
+        return None;
+    }
+    let mut id = [0u8; 8];
+    id.copy_from_slice(&records[43..51]);
+    Some((
+        i64::from_be_bytes(id),
+        i16::from_be_bytes([records[51], records[52]]),
+    ))
 }
 
 async fn finish(index: i32, s: Started) -> PartitionProduceResponse {

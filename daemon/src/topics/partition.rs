@@ -11,6 +11,7 @@
 //! from the data stream (docs/partitions.md). Moving the log start (DeleteRecords, retention) is in `trim.rs`,
 //! compaction in `compaction.rs`.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -95,6 +96,10 @@ pub(super) struct State {
     pub head: Option<Head>,
     /// Compacted heads replaced by a later pass, deleted by the pass after (a read may still be on one).
     pub retired: Vec<StreamId>,
+    /// Open transactions here: producer id to the offset of its first transactional batch.
+    pub open_txns: BTreeMap<i64, i64>,
+    /// Aborted transactions since the partition was opened here: (producer id, first offset, marker offset).
+    pub aborted: Vec<(i64, i64, i64)>,
 }
 
 #[derive(Debug)]
@@ -175,6 +180,8 @@ impl Partition {
                 entry,
                 head,
                 retired: Vec::new(),
+                open_txns: BTreeMap::new(),
+                aborted: Vec::new(),
             }),
             scan: tokio::sync::Mutex::new(()),
             maintenance: tokio::sync::Mutex::new(()),
@@ -238,12 +245,6 @@ impl Partition {
                 "control batches come from transaction coordinators, not producers",
             ));
         }
-        if info.transactional {
-            return Err(PartitionError::new(
-                ResponseError::InvalidRecord,
-                "transactional batches are not supported yet",
-            ));
-        }
         let mut buf = BytesMut::from(records);
         let (log_append_time, max_ts, max_delta) = if config.log_append_time {
             batch::set_max_timestamp(&mut buf, true, now_ms);
@@ -290,6 +291,12 @@ impl Partition {
             .map_err(|e| PartitionError::from_engine(&e))?;
         let base = pending.base_offset();
         let last = base + u64::from(info.count) - 1;
+        if info.transactional {
+            state
+                .open_txns
+                .entry(info.producer_id)
+                .or_insert(base as i64);
+        }
         if idempotent {
             state.producers.record(
                 info.producer_id,
@@ -313,6 +320,137 @@ impl Partition {
             pending,
             log_append_time,
         })
+    }
+
+    /// Queues a transaction marker (a control batch from the transaction coordinator) and closes the producer's
+    /// open transaction here.
+    pub fn append_marker(
+        &self,
+        producer_id: i64,
+        producer_epoch: i16,
+        commit: bool,
+        coordinator_epoch: i32,
+        now_ms: i64,
+    ) -> Result<PendingAppend, PartitionError> {
+        let mut buf = crate::txn::markers::control_batch(
+            producer_id,
+            producer_epoch,
+            commit,
+            coordinator_epoch,
+            now_ms,
+        );
+        let size = buf.len();
+        let mut state = self.lock();
+        let epoch = self.leader_epoch;
+        let pending = self
+            .engine
+            .start_append(self.stream, 1, move |base| {
+                batch::stamp(&mut buf, base as i64, epoch);
+                buf.freeze()
+            })
+            .map_err(|e| PartitionError::from_engine(&e))?;
+        let base = pending.base_offset() as i64;
+        if let Some(first) = state.open_txns.remove(&producer_id)
+            && !commit
+        {
+            state.aborted.push((producer_id, first, base));
+        }
+        let interval = self.interval.load(Ordering::Relaxed);
+        state.index.add(
+            base as u64,
+            base as u64 + 1,
+            size,
+            Some((now_ms, base)),
+            interval,
+        );
+        Ok(pending)
+    }
+
+    /// The producers seen since the partition was opened here: (producer id, epoch, last sequence, first
+    /// offset of its open transaction or -1).
+    pub fn producers(&self) -> Vec<(i64, i16, i32, i64)> {
+        let state = self.lock();
+        state
+            .producers
+            .all()
+            .into_iter()
+            .map(|(id, epoch, seq)| {
+                (
+                    id,
+                    epoch,
+                    seq,
+                    state.open_txns.get(&id).copied().unwrap_or(-1),
+                )
+            })
+            .collect()
+    }
+
+    /// The last stable offset: the first offset of the earliest open transaction, or the high watermark.
+    pub fn last_stable_offset(&self) -> i64 {
+        let hw = self.offsets().1;
+        self.lock()
+            .open_txns
+            .values()
+            .copied()
+            .min()
+            .map_or(hw, |first| first.min(hw))
+    }
+
+    /// Aborted transactions overlapping `[from, to)`: (producer id, first offset).
+    pub fn aborted_in(&self, from: i64, to: i64) -> Vec<(i64, i64)> {
+        self.lock()
+            .aborted
+            .iter()
+            .filter(|(_, first, marker)| *first < to && *marker >= from)
+            .map(|(pid, first, _)| (*pid, *first))
+            .collect()
+    }
+
+    /// After a restart: counts the transaction of `producer_id` whose first batch here lies at or after `from` as
+    /// open (the coordinator is about to end it), so an abort marker lists it as aborted.
+    pub async fn recover_open_txn(
+        &self,
+        producer_id: i64,
+        from: i64,
+    ) -> Result<(), PartitionError> {
+        if self.lock().open_txns.contains_key(&producer_id) {
+            return Ok(());
+        }
+        let (start, hw) = self.offsets();
+        let mut next = from.max(start);
+        while next < hw {
+            let batches = self.read(next, 1 << 20, true).await?;
+            if batches.is_empty() {
+                break;
+            }
+            for b in &batches {
+                let Some(h) = batch::stored_header(b) else {
+                    continue;
+                };
+                next = h.next_offset();
+                if h.transactional
+                    && !h.control
+                    && h.producer_id == producer_id
+                    && h.base_offset >= from
+                {
+                    self.lock()
+                        .open_txns
+                        .entry(producer_id)
+                        .or_insert(h.base_offset);
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a stored batch holds records of a transaction this partition saw aborted (compaction drops them).
+    pub(super) fn in_aborted_txn(&self, h: &batch::StoredHeader) -> bool {
+        h.transactional
+            && !h.control
+            && self.lock().aborted.iter().any(|(pid, first, marker)| {
+                *pid == h.producer_id && *first <= h.base_offset && h.base_offset < *marker
+            })
     }
 
     /// Waits until an append is durable, then wakes waiting fetches.

@@ -108,6 +108,17 @@ impl ProducerStates {
         Ok(SequenceCheck::Append)
     }
 
+    /// Every producer seen here: (producer id, epoch, last sequence or -1).
+    pub fn all(&self) -> Vec<(i64, i16, i32)> {
+        let mut all: Vec<_> = self
+            .producers
+            .iter()
+            .map(|(id, p)| (*id, p.epoch, p.batches.back().map_or(-1, |b| b.last_seq)))
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
     /// Remembers an appended batch.
     pub fn record(
         &mut self,
