@@ -194,8 +194,8 @@ async fn a_new_init_fences_the_older_producer() {
     assert_eq!(end(&b, "tx", old, true).await, fenced);
     assert_eq!(
         produce_to(&b, 0, txn_batch(1, old, 2)).await.0,
-        fenced,
-        "a fenced producer cannot write"
+        ResponseError::InvalidProducerEpoch.code(),
+        "a fenced producer cannot write, and its partitions say so as Kafka's do"
     );
     assert_eq!(
         end(&b, "tx", new, true).await,

@@ -306,9 +306,11 @@ impl Transactions {
                 format!("producer {producer_id} has no transactional id here"),
             ));
         };
+        // A produce from a fenced producer is answered as Kafka's partitions answer it: INVALID_PRODUCER_EPOCH,
+        // which clients take as fatal for a transactional producer (PRODUCER_FENCED is the coordinator's).
         if epoch < t.epoch {
             return Err((
-                ResponseError::ProducerFenced,
+                ResponseError::InvalidProducerEpoch,
                 format!(
                     "producer {producer_id} epoch {epoch} is fenced by epoch {}",
                     t.epoch
