@@ -16,6 +16,7 @@ pub mod partition_entry;
 pub mod producers;
 pub mod registry;
 mod retention;
+pub mod state;
 mod trim;
 
 use std::collections::{BTreeMap, HashMap};
@@ -444,7 +445,9 @@ impl Topics {
             )
             .await?;
             info!(topic = %topic.entry.name, partition = index, stream, leader_epoch = p.leader_epoch, "partition opened");
-            Ok(Arc::new(p))
+            let p = Arc::new(p);
+            p.spawn_snapshots();
+            Ok(p)
         })
         .await
         .cloned()
@@ -516,8 +519,21 @@ impl Topics {
             .await
     }
 
-    /// Uploads what is pending and stops the engine.
+    /// Closes cleanly: a snapshot of every partition open here, then uploads what is pending (the snapshots too),
+    /// trims each companion stream to its snapshot, and stops the engine.
     pub async fn shutdown(&self) -> automq_stream::Result<()> {
+        let open = self.open_partitions();
+        for (topic, p) in &open {
+            if let Err(e) = p.write_snapshot().await {
+                warn!(topic = %topic.entry.name, partition = p.index, "no snapshot at close: {}; the next open replays more", e.message);
+            }
+        }
+        if !open.is_empty() {
+            self.engine.flush().await?;
+            for (_, p) in &open {
+                p.trim_to_last_snapshot().await;
+            }
+        }
         self.engine.shutdown().await
     }
 }
