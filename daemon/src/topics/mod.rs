@@ -354,7 +354,7 @@ impl Topics {
             keys.iter().filter_map(|k| open.remove(k)).collect()
         };
         drop(slots);
-        // Every stream of the topic (its partitions' data and compacted heads), then its partition entries.
+        // Every stream of the topic (its partitions' data, compacted heads and state), then its partition entries.
         let prefix = format!("kafka/{}/", topic.entry.id);
         let streams: Vec<u64> = self
             .engine
@@ -523,16 +523,16 @@ impl Topics {
     /// trims each companion stream to its snapshot, and stops the engine.
     pub async fn shutdown(&self) -> automq_stream::Result<()> {
         let open = self.open_partitions();
-        for (topic, p) in &open {
+        // All at once, so the snapshots share WAL round trips.
+        futures::future::join_all(open.iter().map(|(topic, p)| async move {
             if let Err(e) = p.write_snapshot().await {
                 warn!(topic = %topic.entry.name, partition = p.index, "no snapshot at close: {}; the next open replays more", e.message);
             }
-        }
+        }))
+        .await;
         if !open.is_empty() {
             self.engine.flush().await?;
-            for (_, p) in &open {
-                p.trim_to_last_snapshot().await;
-            }
+            futures::future::join_all(open.iter().map(|(_, p)| p.trim_to_last_snapshot())).await;
         }
         self.engine.shutdown().await
     }
