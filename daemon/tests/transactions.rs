@@ -460,6 +460,117 @@ async fn a_restart_between_init_and_commit_aborts_the_open_transaction() {
     }
 }
 
+/// One transaction of `id` on `topic`-0 that produces `value` and aborts; returns the producer id.
+async fn aborted_transaction(conn: &mut KafkaConn, topic: &str, id: &str, value: &str) -> i64 {
+    let (pid, epoch) = init_producer(conn, id).await;
+    let add = AddPartitionsToTxnRequest::default()
+        .with_v3_and_below_transactional_id(TransactionalId(s(id)))
+        .with_v3_and_below_producer_id(ProducerId(pid))
+        .with_v3_and_below_producer_epoch(epoch)
+        .with_v3_and_below_topics(vec![
+            AddPartitionsToTxnTopic::default()
+                .with_name(TopicName(s(topic)))
+                .with_partitions(vec![0]),
+        ]);
+    let ResponseKind::AddPartitionsToTxn(r) = call(
+        conn,
+        ApiKey::AddPartitionsToTxn,
+        3,
+        RequestKind::AddPartitionsToTxn(add),
+    )
+    .await
+    else {
+        panic!("not an AddPartitionsToTxn response")
+    };
+    assert_eq!(
+        r.results_by_topic_v3_and_below[0].results_by_partition[0].partition_error_code,
+        0
+    );
+    let produce = ProduceRequest::default()
+        .with_acks(-1)
+        .with_timeout_ms(5000)
+        .with_transactional_id(Some(TransactionalId(s(id))))
+        .with_topic_data(vec![
+            TopicProduceData::default()
+                .with_name(TopicName(s(topic)))
+                .with_partition_data(vec![
+                    PartitionProduceData::default()
+                        .with_index(0)
+                        .with_records(Some(txn_batch(value, pid, epoch, 0))),
+                ]),
+        ]);
+    let ResponseKind::Produce(r) =
+        call(conn, ApiKey::Produce, 9, RequestKind::Produce(produce)).await
+    else {
+        panic!("not a Produce response")
+    };
+    assert_eq!(r.responses[0].partition_responses[0].error_code, 0);
+    let end = EndTxnRequest::default()
+        .with_transactional_id(TransactionalId(s(id)))
+        .with_producer_id(ProducerId(pid))
+        .with_producer_epoch(epoch)
+        .with_committed(false);
+    let ResponseKind::EndTxn(r) = call(conn, ApiKey::EndTxn, 3, RequestKind::EndTxn(end)).await
+    else {
+        panic!("not an EndTxn response")
+    };
+    assert_eq!(r.error_code, 0);
+    pid
+}
+
+/// An aborted transaction stays listed to read_committed fetches after a clean restart (the snapshot written at
+/// close), and after a crash that follows another aborted transaction (that snapshot plus the batches after it).
+#[tokio::test]
+async fn aborted_transactions_stay_listed_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_automqd"));
+    let args = ["--set", "listeners=[127.0.0.1:0]"];
+    let mut broker = BrokerProcess::start(bin, dir.path(), &args, 1);
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    let req = CreateTopicsRequest::default().with_topics(vec![
+        CreatableTopic::default()
+            .with_name(TopicName(s("ab")))
+            .with_num_partitions(1)
+            .with_replication_factor(-1),
+    ]);
+    call(
+        &mut conn,
+        ApiKey::CreateTopics,
+        7,
+        RequestKind::CreateTopics(req),
+    )
+    .await;
+    let pid = aborted_transaction(&mut conn, "ab", "t", "first").await;
+    let one = (2, 2, vec![(pid, 0)]);
+    assert_eq!(
+        committed_view(&mut conn, "ab").await,
+        one,
+        "aborted, its marker at 1"
+    );
+    drop(conn);
+    assert!(broker.signal_and_wait("TERM").success());
+
+    let mut broker = BrokerProcess::start(bin, dir.path(), &args, 1);
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    assert_eq!(
+        committed_view(&mut conn, "ab").await,
+        one,
+        "after a clean restart"
+    );
+    assert_eq!(
+        aborted_transaction(&mut conn, "ab", "t", "second").await,
+        pid
+    );
+    let two = (4, 4, vec![(pid, 0), (pid, 2)]);
+    assert_eq!(committed_view(&mut conn, "ab").await, two);
+    drop(conn);
+    assert!(!broker.signal_and_wait("KILL").success());
+
+    let broker = BrokerProcess::start(bin, dir.path(), &args, 1);
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    assert_eq!(committed_view(&mut conn, "ab").await, two, "after a crash");
+}
+
 mod kafka {
     use std::path::Path;
     use std::process::Command;

@@ -456,6 +456,9 @@ pub struct StoredHeader {
     /// Records in the batch (fewer than the offsets it covers after compaction).
     pub record_count: i32,
     pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// The first record's sequence (-1 for a producer that is not idempotent).
+    pub base_sequence: i32,
     /// Part of a transaction.
     pub transactional: bool,
     /// A transaction marker.
@@ -466,6 +469,16 @@ impl StoredHeader {
     /// The offset after the batch.
     pub fn next_offset(&self) -> i64 {
         self.base_offset + i64::from(self.last_offset_delta) + 1
+    }
+
+    /// The last record's sequence (sequences wrap after `i32::MAX`).
+    pub fn last_sequence(&self) -> i32 {
+        let last = i64::from(self.base_sequence) + i64::from(self.last_offset_delta);
+        if last > i64::from(i32::MAX) {
+            (last - i64::from(i32::MAX) - 1) as i32
+        } else {
+            last as i32
+        }
     }
 }
 
@@ -483,6 +496,8 @@ pub fn stored_header(batch: &[u8]) -> Option<StoredHeader> {
         codec_none: be_i16(batch, 21) & ATTR_COMPRESSION == 0,
         record_count: be_i32(batch, 57),
         producer_id: be_i64(batch, 43),
+        producer_epoch: be_i16(batch, 51),
+        base_sequence: be_i32(batch, 53),
         transactional: be_i16(batch, 21) & ATTR_TRANSACTIONAL != 0,
         control: be_i16(batch, 21) & ATTR_CONTROL != 0,
     })

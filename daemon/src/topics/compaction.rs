@@ -72,7 +72,6 @@ impl Partition {
         let _one = self.maintenance.lock().await;
         self.interval
             .store(config.index_interval, Ordering::Relaxed);
-        self.ensure_indexed().await?;
         self.delete_retired().await;
         self.trim_below_head().await?;
         let (start, hw) = self.offsets();
@@ -262,6 +261,8 @@ impl Partition {
             s.index.splice_front(k, index);
         }
         self.trim_stream(self.stream, end).await?;
+        // A snapshot with the new head's index, so the next open need not rebuild it.
+        self.request_snapshot();
         info!(
             topic = %self.topic,
             partition = self.index,
