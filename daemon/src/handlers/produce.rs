@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use automq_protocol::kafka_protocol::error::ResponseError;
 use automq_protocol::kafka_protocol::messages::produce_response::{
-    PartitionProduceResponse, TopicProduceResponse,
+    BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
 };
 use automq_protocol::kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind};
 use automq_protocol::kafka_protocol::protocol::StrBytes;
@@ -147,6 +147,16 @@ async fn finish(index: i32, s: Started) -> PartitionProduceResponse {
         PartitionProduceResponse::default()
             .with_index(index)
             .with_error_code(e.code.code())
+            .with_record_errors(
+                e.records
+                    .into_iter()
+                    .map(|(i, why)| {
+                        BatchIndexAndErrorMessage::default()
+                            .with_batch_index(i32::try_from(i).unwrap_or(i32::MAX))
+                            .with_batch_index_error_message(Some(StrBytes::from_string(why)))
+                    })
+                    .collect(),
+            )
             .with_error_message(Some(StrBytes::from_string(e.message)))
             .with_base_offset(-1)
             .with_log_append_time_ms(-1)

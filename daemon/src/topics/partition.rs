@@ -39,6 +39,8 @@ use super::state::{self, Rebuilt, Snapshot};
 pub struct PartitionError {
     pub code: ResponseError,
     pub message: String,
+    /// The records of the batch at fault, by position, with why (Produce v8+ `record_errors`, KIP-467).
+    pub records: Vec<(u32, String)>,
 }
 
 impl PartitionError {
@@ -46,6 +48,7 @@ impl PartitionError {
         Self {
             code,
             message: message.into(),
+            records: Vec::new(),
         }
     }
 
@@ -448,13 +451,24 @@ impl Partition {
             warn!(topic = %self.topic, partition = self.index, "produce refused: {e}");
         })?;
         if config.compact && info.keyless {
-            return Err(PartitionError::new(
+            let mut e = PartitionError::new(
                 ResponseError::InvalidRecord,
                 format!(
                     "topic `{}` is compacted (cleanup.policy=compact): every record needs a key",
                     self.topic
                 ),
-            ));
+            );
+            e.records = info
+                .keyless_records
+                .iter()
+                .map(|&i| {
+                    (
+                        i,
+                        "a compacted topic needs a key on every record".to_string(),
+                    )
+                })
+                .collect();
+            return Err(e);
         }
         if info.control {
             return Err(PartitionError::new(
