@@ -647,6 +647,12 @@ mod kafka {
             ),
             "{out}"
         );
+        assert!(
+            out.contains(&format!(
+                "advertised.listeners=PLAINTEXT://{b} sensitive=false"
+            )),
+            "{out}"
+        );
     }
 
     /// kafka-delete-records moves the log start: kafka-get-offsets reports it as the earliest offset, the console
