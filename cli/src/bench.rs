@@ -139,6 +139,23 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(secs).map_err(|_| format!("`{s}` is not a valid duration"))
 }
 
+/// Resolves on SIGINT or SIGTERM; never when the handlers cannot be installed.
+async fn interrupted() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) {
+        (Ok(mut int), Ok(mut term)) => {
+            tokio::select! {
+                _ = int.recv() => {}
+                _ = term.recv() => {}
+            }
+        }
+        _ => std::future::pending().await,
+    }
+}
+
 /// The automqd binary: AUTOMQD_BIN, or the one next to this program.
 fn automqd_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("AUTOMQD_BIN") {
@@ -256,12 +273,20 @@ pub async fn run(a: BenchArgs, output: OutputFormat) -> anyhow::Result<()> {
         run_id: uuid::Uuid::new_v4().as_u128() as u32,
     };
     let plot_dir = a.plot.clone();
-    let report = tokio::task::spawn_blocking(move || {
+    let mut task = tokio::task::spawn_blocking(move || {
         let mut progress = Progress::new(std::io::stderr().is_terminal(), Duration::from_secs(5));
         workload::run(&targets, &w, &mut progress)
-    })
-    .await
-    .context("the benchmark thread")??;
+    });
+    // Ctrl-C or SIGTERM: stop cleanly, so a broker the bench started does not outlive it.
+    let result = tokio::select! {
+        r = &mut task => r,
+        () = interrupted() => {
+            eprintln!("automqctl: bench: stopping (producers, consumers, a started broker)");
+            workload::interrupt();
+            task.await
+        }
+    };
+    let report = result.context("the benchmark thread")??;
     let pictures = match &plot_dir {
         Some(dir) => plot::write(&report, dir)?,
         None => Vec::new(),

@@ -230,6 +230,65 @@ fn a_record_too_small_for_the_header_is_refused() {
     assert!(stderr.contains("--record-size 8 is too small"), "{stderr}");
 }
 
+/// Processes whose command line names `dir`.
+fn processes_in(dir: &Path) -> Vec<String> {
+    let needle = dir.to_string_lossy().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&needle))
+        .collect()
+}
+
+/// SIGTERM in the middle of a run stops the broker the bench started, and the run ends with an error.
+#[test]
+fn an_interrupted_bench_stops_the_broker_it_started() {
+    use std::io::{BufRead, BufReader};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args([
+            "bench",
+            "--broker-backend",
+            "--duration",
+            "600s",
+            "--warmup",
+            "0s",
+        ])
+        .args(["--rate", "100", "--partitions", "1"])
+        .env("AUTOMQD_BIN", automqd())
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in stderr.by_ref() {
+        let line = line.unwrap();
+        let producing = line.contains("produce and consume");
+        seen.push(line);
+        if producing {
+            break;
+        }
+    }
+    assert!(
+        !processes_in(tmp.path()).is_empty(),
+        "no automqd running from the scratch folder: {seen:?}"
+    );
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let rest: Vec<String> = stderr.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{seen:?} {rest:?}");
+    assert!(rest.iter().any(|l| l.contains("interrupted")), "{rest:?}");
+    assert_eq!(processes_in(tmp.path()), Vec::<String>::new());
+}
+
 mod kafka {
     use super::*;
 

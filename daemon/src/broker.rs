@@ -4,6 +4,7 @@
 use crate::groups::Groups;
 use crate::handlers::fetch_session::FetchSessions;
 use crate::topics::Topics;
+use crate::txn::Transactions;
 
 /// The state handlers read. Cheap to share behind an `Arc`.
 #[derive(Debug)]
@@ -15,6 +16,8 @@ pub struct Broker {
     pub advertised_port: i32,
     pub topics: Topics,
     pub groups: Groups,
+    /// The transaction coordinator.
+    pub txn: Transactions,
     /// Incremental fetch sessions (KIP-227).
     pub fetch_sessions: FetchSessions,
 }
@@ -31,11 +34,10 @@ pub(crate) mod testing {
     use super::Broker;
     use crate::groups::{GroupConfig, Groups};
     use crate::topics::{TopicDefaults, Topics};
+    use crate::txn::Transactions;
 
-    pub async fn broker_on(
-        store: Arc<dyn object_store::ObjectStore>,
-        defaults: TopicDefaults,
-    ) -> Broker {
+    /// An engine over `store` with an object WAL.
+    pub async fn engine_on(store: Arc<dyn object_store::ObjectStore>) -> Engine {
         let mut config = EngineConfig::new(
             3,
             "streams",
@@ -45,15 +47,25 @@ pub(crate) mod testing {
             },
         );
         config.upload_interval = Duration::from_millis(50);
-        let engine = Engine::open(store, config).await.unwrap();
+        Engine::open(store, config).await.unwrap()
+    }
+
+    pub async fn broker_on(
+        store: Arc<dyn object_store::ObjectStore>,
+        defaults: TopicDefaults,
+    ) -> Broker {
+        let engine = engine_on(store).await;
         let groups = Groups::open(engine.clone(), group_config()).await.unwrap();
+        let topics = Topics::open(engine.clone(), defaults).await.unwrap();
+        let txn = Transactions::open_with(engine, &topics, &groups, 4096).await;
         Broker {
             node_id: 3,
             cluster_id: "abcdefghijklmnopqrstuv".into(),
             advertised_host: "127.0.0.1".into(),
             advertised_port: 9092,
-            topics: Topics::open(engine, defaults).await.unwrap(),
+            topics,
             groups,
+            txn,
             fetch_sessions: crate::handlers::fetch_session::FetchSessions::new(
                 1000,
                 Duration::from_secs(120),

@@ -111,6 +111,9 @@ pub struct NetworkConfig {
     pub idle_timeout_ms: u64,
     /// Incremental fetch sessions the broker keeps (Kafka's `max.incremental.fetch.session.cache.slots`; 0: none).
     pub fetch_session_slots: usize,
+    /// Requests of one connection handled at once; their responses still leave in order (compare Kafka's
+    /// `queued.max.requests`, which bounds them across connections).
+    pub pipeline_depth: usize,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -216,6 +219,7 @@ impl Default for NetworkConfig {
             request_max_bytes: 100 * 1024 * 1024,
             idle_timeout_ms: 600_000,
             fetch_session_slots: 1000,
+            pipeline_depth: 16,
         }
     }
 }
@@ -296,6 +300,7 @@ keys! {
     "network.request_max_bytes" => network.request_max_bytes,
     "network.idle_timeout_ms" => network.idle_timeout_ms,
     "network.fetch_session_slots" => network.fetch_session_slots,
+    "network.pipeline_depth" => network.pipeline_depth,
     "topics.auto_create" => topics.auto_create,
     "topics.default_partitions" => topics.default_partitions,
     "http.listener" => http.listener,
@@ -487,6 +492,13 @@ impl Config {
                 "network.request_max_bytes",
                 self.network.request_max_bytes.to_string(),
                 "expected at least 1024 bytes",
+            ));
+        }
+        if self.network.pipeline_depth == 0 {
+            return Err(bad(
+                "network.pipeline_depth",
+                "0".to_string(),
+                "expected at least 1 (1: one request of a connection at a time)",
             ));
         }
         automq_backend::StorageUri::parse(&self.storage.data)

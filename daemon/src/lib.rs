@@ -14,3 +14,4 @@ pub mod metrics;
 pub mod server;
 pub mod storage;
 pub mod topics;
+pub mod txn;

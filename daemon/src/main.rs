@@ -13,6 +13,7 @@ use automqd::handlers::fetch_session::FetchSessions;
 use automqd::server::{self, ConnectionLimits};
 use automqd::storage;
 use automqd::topics::{BrokerSettings, TopicDefaults, Topics};
+use automqd::txn::Transactions;
 use clap::Parser;
 use tokio::net::TcpListener;
 use tracing::{info, warn};
@@ -122,7 +123,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .context("opening the group coordinator")?;
     let topics = Topics::open_with(
-        engine,
+        engine.clone(),
         TopicDefaults {
             auto_create: config.topics.auto_create,
             partitions: config.topics.default_partitions as u32,
@@ -143,6 +144,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .await
     .context("loading topics")?;
+    let txn = Transactions::open(engine, &topics, &groups).await;
 
     // The metrics endpoint first: its line comes before the Kafka listeners' in the log.
     let _http = match &config.http.listener {
@@ -174,14 +176,23 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         advertised_port,
         topics,
         groups,
+        txn,
         fetch_sessions: FetchSessions::new(
             config.network.fetch_session_slots,
             Duration::from_secs(120),
         ),
     });
+    let expiring = broker.clone();
+    tokio::spawn(async move {
+        expiring
+            .txn
+            .expire_forever(&expiring.topics, &expiring.groups, Duration::from_secs(1))
+            .await;
+    });
     let limits = ConnectionLimits {
         max_request_bytes: config.network.request_max_bytes,
         idle_timeout: Duration::from_millis(config.network.idle_timeout_ms),
+        pipeline_depth: config.network.pipeline_depth,
         drain_timeout: Duration::from_secs(10),
     };
     // Retention (and compaction) on the partitions this broker leads, until shutdown.

@@ -1,11 +1,18 @@
 //! The Kafka listener: accept, read frames, answer each request in order, shut down gracefully.
 //!
-//! A connection handles its requests one at a time, so pipelined requests are answered in the order sent. Input
-//! that breaks framing (negative or oversized lengths) or cannot be decoded closes that connection only, with a
-//! log line; it never affects another connection and never panics the broker.
+//! Responses leave in the order the requests came. A request starts only once the one before it has finished its
+//! ordered part: for a produce, that is handing out offsets and queueing the batches in the WAL
+//! ([`ordered_part_done`]); for every other request, its whole handling. So a producer's pipelined requests are
+//! appended in the order sent, while their wait for the WAL overlaps (up to `pipeline_depth` per connection): a
+//! WAL that makes data durable every few milliseconds costs one round trip per interval, not one per request.
+//!
+//! Input that breaks framing (negative or oversized lengths) or cannot be decoded closes that connection only,
+//! with a log line; it never affects another connection and never panics the broker.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,10 +21,12 @@ use automq_protocol::frame::FrameDecoder;
 use automq_protocol::kafka_protocol::messages::ResponseKind;
 use automq_protocol::request::{RequestError, decode_request};
 use automq_protocol::response::encode_response;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use futures::stream::FuturesOrdered;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 use tracing::{debug, info, warn};
 
@@ -29,6 +38,8 @@ use crate::handlers::{self, Reply};
 pub struct ConnectionLimits {
     pub max_request_bytes: usize,
     pub idle_timeout: Duration,
+    /// Requests of one connection handled at once (their responses still leave in order).
+    pub pipeline_depth: usize,
     /// How long in-flight requests may take to finish after shutdown begins.
     pub drain_timeout: Duration,
 }
@@ -109,6 +120,24 @@ enum Closed {
     Io(std::io::Error),
 }
 
+tokio::task_local! {
+    /// The signal a request's handling gives when its ordered part is done (see the module notes).
+    static ORDERED: Cell<Option<oneshot::Sender<()>>>;
+}
+
+/// Lets the connection start its next request: called by a handler once what must happen in request order is
+/// done (a produce, once its batches have their offsets). Requests that never call it release the next one when
+/// they finish. Outside a connection (unit tests of handlers) it does nothing.
+pub(crate) fn ordered_part_done() {
+    let _ = ORDERED.try_with(|slot| {
+        if let Some(tx) = slot.take() {
+            let _ = tx.send(());
+        }
+    });
+}
+
+type Answering<'a> = Pin<Box<dyn Future<Output = Result<Option<Bytes>, String>> + Send + 'a>>;
+
 async fn serve_connection(
     mut socket: TcpStream,
     peer: SocketAddr,
@@ -119,33 +148,81 @@ async fn serve_connection(
     debug!(%peer, "connection opened");
     crate::metrics::global().connection_opened();
     let decoder = FrameDecoder::new(limits.max_request_bytes);
+    let depth = limits.pipeline_depth.max(1);
     let mut buf = BytesMut::with_capacity(8 * 1024);
-    let closed = 'conn: loop {
-        // Answer every complete request already buffered, in order.
-        loop {
-            let frame = match decoder.decode(&mut buf) {
-                Ok(Some(frame)) => frame,
-                Ok(None) => break,
-                Err(e) => break 'conn Closed::Protocol(e.to_string()),
-            };
-            match answer(&broker, peer, frame).await {
+    // Requests being handled, oldest first; the next frame, read but not started; and the signal that lets it
+    // start (the newest request's ordered part is done).
+    let mut in_flight: FuturesOrdered<Answering<'_>> = FuturesOrdered::new();
+    let mut next: Option<Bytes> = None;
+    let mut gate: Option<oneshot::Receiver<()>> = None;
+    let mut stopping = *stop.borrow();
+    let closed = loop {
+        if next.is_none() && !stopping {
+            match decoder.decode(&mut buf) {
+                Ok(frame) => next = frame,
+                // What came before the bad frame is still answered: the close waits for it.
+                Err(e) => {
+                    if let Some(r) = drain(&mut socket, &mut in_flight).await {
+                        break r;
+                    }
+                    break Closed::Protocol(e.to_string());
+                }
+            }
+        }
+        if gate.is_none()
+            && in_flight.len() < depth
+            && !stopping
+            && let Some(frame) = next.take()
+        {
+            let (tx, rx) = oneshot::channel();
+            in_flight.push_back(Box::pin(
+                ORDERED.scope(Cell::new(Some(tx)), answer(&broker, peer, frame)),
+            ));
+            gate = Some(rx);
+            continue;
+        }
+        if stopping && in_flight.is_empty() {
+            break Closed::Shutdown;
+        }
+        let idle = in_flight.is_empty();
+        let may_read = next.is_none() && !stopping;
+        tokio::select! {
+            _ = stop.changed(), if !stopping => stopping = true,
+            Some(answered) = in_flight.next(), if !in_flight.is_empty() => match answered {
                 Ok(Some(bytes)) => {
                     if let Err(e) = socket.write_all(&bytes).await {
-                        break 'conn Closed::Io(e);
+                        break Closed::Io(e);
                     }
                 }
                 Ok(None) => {}
-                Err(reason) => break 'conn Closed::Protocol(reason),
-            }
-            if *stop.borrow() {
-                break 'conn Closed::Shutdown;
-            }
-        }
-        tokio::select! {
-            _ = stop.changed() => break Closed::Shutdown,
-            read = tokio::time::timeout(limits.idle_timeout, socket.read_buf(&mut buf)) => match read {
+                Err(reason) => {
+                    // Requests after a fatal one are not answered: the client sees the connection close.
+                    break Closed::Protocol(reason);
+                }
+            },
+            _ = async {
+                match gate.as_mut() {
+                    Some(g) => {
+                        let _ = g.await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }, if gate.is_some() => gate = None,
+            read = async {
+                if idle {
+                    tokio::time::timeout(limits.idle_timeout, socket.read_buf(&mut buf)).await
+                } else {
+                    Ok(socket.read_buf(&mut buf).await)
+                }
+            }, if may_read => match read {
                 Err(_) => break Closed::Idle,
-                Ok(Ok(0)) => break Closed::ByPeer,
+                Ok(Ok(0)) => {
+                    // The client closed its side; answers to what it sent may still be wanted (a half close).
+                    if let Some(r) = drain(&mut socket, &mut in_flight).await {
+                        break r;
+                    }
+                    break Closed::ByPeer;
+                }
                 Ok(Ok(_)) => {}
                 Ok(Err(e)) => break Closed::Io(e),
             },
@@ -163,6 +240,26 @@ async fn serve_connection(
         Closed::Protocol(reason) => warn!(%peer, "closing connection: {reason}"),
         Closed::Io(e) => debug!(%peer, "connection error: {e}"),
     }
+}
+
+/// Finishes the requests in flight and writes their answers, in order; `Some` when that ends the connection
+/// for another reason.
+async fn drain(
+    socket: &mut TcpStream,
+    in_flight: &mut FuturesOrdered<Answering<'_>>,
+) -> Option<Closed> {
+    while let Some(answered) = in_flight.next().await {
+        match answered {
+            Ok(Some(bytes)) => {
+                if let Err(e) = socket.write_all(&bytes).await {
+                    return Some(Closed::Io(e));
+                }
+            }
+            Ok(None) => {}
+            Err(reason) => return Some(Closed::Protocol(reason)),
+        }
+    }
+    None
 }
 
 /// Decodes one frame and produces its framed answer; `Err` closes the connection.

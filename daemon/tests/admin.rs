@@ -465,8 +465,9 @@ async fn records_deleted_epochs_ended_and_sizes_over_the_wire() {
     else {
         panic!("not a DescribeLogDirs response")
     };
+    let after = sizes(&resp).2;
     assert!(
-        sizes(&resp).2 > smaller,
-        "the earlier batches counted after the restart, and the new one"
+        after > smaller,
+        "the earlier batches counted after the restart, and the new one: {after} after, {smaller} before"
     );
 }

@@ -80,6 +80,13 @@ mod kafka {
             "ListGroups(16): 0 to 5",
             "DescribeGroups(15): 0 to 6",
             "DeleteGroups(42): 0 to 2",
+            "AddPartitionsToTxn(24): 0 to 3",
+            "AddOffsetsToTxn(25): 0 to 4",
+            "EndTxn(26): 0 to 4",
+            "TxnOffsetCommit(28): 0 to 3",
+            "ListTransactions(66): 0 to 1",
+            "DescribeTransactions(65): 0",
+            "DescribeProducers(61): 0",
             "CreatePartitions(37): 0 to 3",
             "AlterConfigs(33): 0 to 2",
             "IncrementalAlterConfigs(44): 0 to 1",
@@ -90,7 +97,7 @@ mod kafka {
             assert!(out.contains(line), "{line} missing:\n{out}");
         }
         assert!(
-            out.contains("EndTxn(26): UNSUPPORTED"),
+            out.contains("WriteTxnMarkers(27): UNSUPPORTED"),
             "not implemented yet, so not advertised:\n{out}"
         );
     }
@@ -638,6 +645,12 @@ mod kafka {
             out.contains(
                 "num.partitions=1 sensitive=false synonyms={STATIC_BROKER_CONFIG:num.partitions=1"
             ),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "advertised.listeners=PLAINTEXT://{b} sensitive=false"
+            )),
             "{out}"
         );
     }

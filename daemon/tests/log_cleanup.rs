@@ -125,6 +125,31 @@ async fn compaction_keeps_the_latest_record_per_key(wal: &str) {
         87,
         "INVALID_RECORD"
     );
+    // The refusal names the records at fault (KIP-467), so a client fails those and not their neighbours.
+    let refused = produce_answer(
+        &mut conn,
+        "c",
+        0,
+        batch(
+            &[
+                (Some("a"), Some("1")),
+                (None, Some("2")),
+                (Some("b"), Some("3")),
+                (None, Some("4")),
+            ],
+            now_ms(),
+        ),
+    )
+    .await;
+    assert_eq!(refused.error_code, 87);
+    assert_eq!(
+        refused
+            .record_errors
+            .iter()
+            .map(|e| e.batch_index)
+            .collect::<Vec<_>>(),
+        [1, 3]
+    );
     let mut latest = std::collections::BTreeMap::new();
     for i in 0..40i64 {
         let key = format!("k{}", i % 5);

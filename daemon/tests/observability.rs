@@ -8,14 +8,15 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::time::Duration;
 
-use automq_protocol::batch::testing::producer_batch;
+use automq_protocol::batch::testing::{producer_batch, producer_batch_from};
 use automq_protocol::kafka_protocol::messages::fetch_request::{FetchPartition, FetchTopic};
 use automq_protocol::kafka_protocol::messages::metadata_request::MetadataRequestTopic;
 use automq_protocol::kafka_protocol::messages::produce_request::{
     PartitionProduceData, TopicProduceData,
 };
 use automq_protocol::kafka_protocol::messages::{
-    ApiKey, FetchRequest, MetadataRequest, ProduceRequest, RequestKind, ResponseKind, TopicName,
+    ApiKey, EndTxnRequest, FetchRequest, InitProducerIdRequest, MetadataRequest, ProduceRequest,
+    ProducerId, RequestKind, ResponseKind, TopicName, TransactionalId,
 };
 use automq_protocol::kafka_protocol::protocol::StrBytes;
 use automq_protocol::kafka_protocol::records::Compression;
@@ -125,6 +126,20 @@ async fn metrics_count_requests_errors_bytes_and_closed_connections() {
     conn.call(ApiKey::Fetch, 12, &RequestKind::Fetch(fetch))
         .await
         .unwrap();
+    // A transaction API counts like the others: ending a transaction nobody began is refused.
+    let end = EndTxnRequest::default()
+        .with_transactional_id(TransactionalId(StrBytes::from_static_str("nobody")))
+        .with_producer_id(ProducerId(1))
+        .with_producer_epoch(0)
+        .with_committed(true);
+    let ResponseKind::EndTxn(r) = conn
+        .call(ApiKey::EndTxn, 3, &RequestKind::EndTxn(end))
+        .await
+        .unwrap()
+    else {
+        panic!("an EndTxn answer")
+    };
+    assert_ne!(r.error_code, 0);
     // A connection that sends garbage is closed by the broker.
     let mut garbage = KafkaConn::connect(broker.addrs[0]).await.unwrap();
     garbage.send_raw(&(-1i32).to_be_bytes()).await.unwrap();
@@ -150,6 +165,14 @@ async fn metrics_count_requests_errors_bytes_and_closed_connections() {
     );
     assert!(sample(&m, "kafka_topic_out_bytes_total{topic=\"metered\"}") >= good.len() as f64);
     assert!(sample(&m, "kafka_request_duration_seconds_count{api=\"Fetch\"}") >= 1.0);
+    assert_eq!(sample(&m, "kafka_requests_total{api=\"EndTxn\"}"), 1.0);
+    assert_eq!(
+        sample(
+            &m,
+            "kafka_request_errors_total{api=\"EndTxn\",error=\"InvalidProducerIdMapping\"}"
+        ),
+        1.0
+    );
     assert!(sample(&m, "kafka_connections_closed_total{reason=\"protocol\"}") >= 1.0);
     assert!(sample(&m, "kafka_connections ") >= 1.0);
     assert!(
@@ -237,4 +260,109 @@ fn a_bad_or_taken_metrics_address_is_named() {
         err.contains(&format!("cannot serve metrics on {addr}")),
         "{err}"
     );
+}
+
+/// Sends `n` produce requests of one idempotent producer on one connection without waiting, then a Metadata
+/// request; checks every answer comes back in order with the offsets in order, and returns how many objects the
+/// broker wrote meanwhile (read from its metrics).
+async fn pipelined_produce(extra: &[&str], n: i32) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "--set",
+        "listeners=[127.0.0.1:0]",
+        "--set",
+        "wal.kind=object",
+        "--set",
+        "wal.interval_ms=200",
+        "--set",
+        "wal.upload_interval_ms=600000",
+    ];
+    args.extend_from_slice(extra);
+    let broker = BrokerProcess::start(Path::new(BIN), dir.path(), &args, 1);
+    let http = broker.http.expect("the broker names its metrics endpoint");
+    let mut conn = KafkaConn::connect(broker.addrs[0]).await.unwrap();
+    let metadata = RequestKind::Metadata(MetadataRequest::default().with_topics(Some(vec![
+        MetadataRequestTopic::default().with_name(Some(topic("piped"))),
+    ])));
+    conn.call(ApiKey::Metadata, 12, &metadata).await.unwrap();
+    let ResponseKind::InitProducerId(pid) = conn
+        .call(
+            ApiKey::InitProducerId,
+            4,
+            &RequestKind::InitProducerId(InitProducerIdRequest::default()),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("not an InitProducerId answer")
+    };
+    assert_eq!(pid.error_code, 0);
+    let puts = || {
+        sample(
+            &get(http, "/metrics").1,
+            "object_store_operations_total{store=\"data\",op=\"put\"}",
+        )
+    };
+    let before = puts();
+    let mut sent = Vec::new();
+    for seq in 0..n {
+        let records = producer_batch_from(
+            1,
+            1_700_000_000_000,
+            Compression::None,
+            pid.producer_id.0,
+            pid.producer_epoch,
+            seq,
+        )
+        .freeze();
+        let req = ProduceRequest::default()
+            .with_acks(-1)
+            .with_timeout_ms(30_000)
+            .with_topic_data(vec![
+                TopicProduceData::default()
+                    .with_name(topic("piped"))
+                    .with_partition_data(vec![
+                        PartitionProduceData::default()
+                            .with_index(0)
+                            .with_records(Some(records)),
+                    ]),
+            ]);
+        sent.push(
+            conn.send(ApiKey::Produce, 9, &RequestKind::Produce(req))
+                .await
+                .unwrap(),
+        );
+    }
+    let last = conn.send(ApiKey::Metadata, 12, &metadata).await.unwrap();
+    for (i, id) in sent.iter().enumerate() {
+        let (got, resp) = conn.recv(ApiKey::Produce, 9).await.unwrap();
+        assert_eq!(got, *id, "answers leave in request order");
+        let ResponseKind::Produce(resp) = resp else {
+            panic!("not a produce answer")
+        };
+        let p = &resp.responses[0].partition_responses[0];
+        assert_eq!(
+            (p.error_code, p.base_offset),
+            (0, i as i64),
+            "request {i}: {:?}",
+            p.error_message
+        );
+    }
+    let (got, _) = conn.recv(ApiKey::Metadata, 12).await.unwrap();
+    assert_eq!(got, last);
+    puts() - before
+}
+
+/// A produce lets the connection's next request start once its batches have offsets, so a producer's pipelined
+/// requests are appended in the order sent and wait for the WAL together: sent at once, 20 of them share a few
+/// WAL objects. One at a time (`network.pipeline_depth=1`), each waits for a WAL object of its own.
+#[tokio::test]
+async fn pipelined_produce_requests_keep_their_order_and_share_wal_writes() {
+    let shared = pipelined_produce(&[], 20).await;
+    assert!(
+        (1.0..=6.0).contains(&shared),
+        "20 pipelined requests took {shared} WAL objects"
+    );
+    let serial = pipelined_produce(&["--set", "network.pipeline_depth=1"], 20).await;
+    assert!(serial >= 20.0, "one at a time took {serial} WAL objects");
 }

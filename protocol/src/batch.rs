@@ -89,6 +89,8 @@ pub struct BatchInfo {
     pub base_sequence: i32,
     /// Some record has no key (a compacted topic refuses such a batch).
     pub keyless: bool,
+    /// The positions in the batch of the records without a key (for a refusal that names them, KIP-467).
+    pub keyless_records: Vec<u32>,
 }
 
 impl BatchInfo {
@@ -211,7 +213,8 @@ pub fn check(records: &[u8], max_size: usize) -> Result<BatchInfo, BatchError> {
         producer_id: be_i64(records, 43),
         producer_epoch: be_i16(records, 51),
         base_sequence: be_i32(records, 53),
-        keyless: walked.keyless,
+        keyless: !walked.keyless.is_empty(),
+        keyless_records: walked.keyless,
     })
 }
 
@@ -220,7 +223,7 @@ struct Walked {
     max_timestamp: i64,
     min_timestamp: i64,
     max_timestamp_delta: u32,
-    keyless: bool,
+    keyless: Vec<u32>,
 }
 
 /// Walks `count` records, which must fill `data` exactly, with offset deltas 0, 1, 2, …
@@ -230,7 +233,7 @@ fn walk(data: &[u8], count: u32, base_timestamp: i64) -> Result<Walked, BatchErr
         max_timestamp: i64::MIN,
         min_timestamp: i64::MAX,
         max_timestamp_delta: 0,
-        keyless: false,
+        keyless: Vec::new(),
     };
     for i in 0..count {
         let bad = |what: &str| {
@@ -255,7 +258,7 @@ fn walk(data: &[u8], count: u32, base_timestamp: i64) -> Result<Walked, BatchErr
             )));
         }
         if rec.sized().ok_or_else(|| bad("bad key"))?.is_none() {
-            w.keyless = true;
+            w.keyless.push(i);
         }
         rec.sized().ok_or_else(|| bad("bad value"))?;
         let headers = rec.varint().ok_or_else(|| bad("no header count"))?;
@@ -455,12 +458,30 @@ pub struct StoredHeader {
     pub codec_none: bool,
     /// Records in the batch (fewer than the offsets it covers after compaction).
     pub record_count: i32,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// The first record's sequence (-1 for a producer that is not idempotent).
+    pub base_sequence: i32,
+    /// Part of a transaction.
+    pub transactional: bool,
+    /// A transaction marker.
+    pub control: bool,
 }
 
 impl StoredHeader {
     /// The offset after the batch.
     pub fn next_offset(&self) -> i64 {
         self.base_offset + i64::from(self.last_offset_delta) + 1
+    }
+
+    /// The last record's sequence (sequences wrap after `i32::MAX`).
+    pub fn last_sequence(&self) -> i32 {
+        let last = i64::from(self.base_sequence) + i64::from(self.last_offset_delta);
+        if last > i64::from(i32::MAX) {
+            (last - i64::from(i32::MAX) - 1) as i32
+        } else {
+            last as i32
+        }
     }
 }
 
@@ -477,6 +498,11 @@ pub fn stored_header(batch: &[u8]) -> Option<StoredHeader> {
         log_append_time: be_i16(batch, 21) & ATTR_LOG_APPEND_TIME != 0,
         codec_none: be_i16(batch, 21) & ATTR_COMPRESSION == 0,
         record_count: be_i32(batch, 57),
+        producer_id: be_i64(batch, 43),
+        producer_epoch: be_i16(batch, 51),
+        base_sequence: be_i32(batch, 53),
+        transactional: be_i16(batch, 21) & ATTR_TRANSACTIONAL != 0,
+        control: be_i16(batch, 21) & ATTR_CONTROL != 0,
     })
 }
 

@@ -323,14 +323,14 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     Some(ticks as f64 / 100.0)
 }
 
-/// Samples a process's memory twice a second while a phase runs.
+/// Samples a process's memory four times a second, and its CPU time, over a phase's measured window.
 #[derive(Debug)]
 pub struct Sampler {
     pid: u32,
     stop: Arc<AtomicBool>,
     max_rss: Arc<AtomicU64>,
-    cpu_at_start: Option<f64>,
-    started: Instant,
+    /// CPU seconds and the time when the window began.
+    began: Arc<Mutex<Option<(f64, Instant)>>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -345,17 +345,27 @@ pub struct BrokerUsage {
 }
 
 impl Sampler {
-    pub fn start(pid: u32) -> Self {
+    /// Starts measuring at `at` (the end of the warm-up).
+    pub fn start_at(pid: u32, at: Instant) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
-        let max_rss = Arc::new(AtomicU64::new(rss_bytes(pid).unwrap_or(0)));
+        let max_rss = Arc::new(AtomicU64::new(0));
+        let began = Arc::new(Mutex::new(None));
         let thread = {
-            let (stop, max_rss) = (stop.clone(), max_rss.clone());
+            let (stop, max_rss, began) = (stop.clone(), max_rss.clone(), began.clone());
             std::thread::spawn(move || {
+                while Instant::now() < at {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    std::thread::sleep((at - Instant::now()).min(Duration::from_millis(50)));
+                }
+                *began.lock().unwrap_or_else(|e| e.into_inner()) =
+                    cpu_seconds(pid).map(|c| (c, Instant::now()));
                 while !stop.load(Ordering::Relaxed) {
                     if let Some(r) = rss_bytes(pid) {
                         max_rss.fetch_max(r, Ordering::Relaxed);
                     }
-                    std::thread::sleep(Duration::from_millis(500));
+                    std::thread::sleep(Duration::from_millis(250));
                 }
             })
         };
@@ -363,8 +373,7 @@ impl Sampler {
             pid,
             stop,
             max_rss,
-            cpu_at_start: cpu_seconds(pid),
-            started: Instant::now(),
+            began,
             thread: Some(thread),
         }
     }
@@ -377,9 +386,11 @@ impl Sampler {
         if let Some(r) = rss_bytes(self.pid) {
             self.max_rss.fetch_max(r, Ordering::Relaxed);
         }
-        let wall = self.started.elapsed().as_secs_f64();
-        let cpu_cores = match (self.cpu_at_start, cpu_seconds(self.pid)) {
-            (Some(a), Some(b)) if wall > 0.0 => Some((b - a) / wall),
+        let began = *self.began.lock().unwrap_or_else(|e| e.into_inner());
+        let cpu_cores = match (began, cpu_seconds(self.pid)) {
+            (Some((a, t)), Some(b)) if t.elapsed().as_secs_f64() > 0.0 => {
+                Some((b - a) / t.elapsed().as_secs_f64())
+            }
             _ => None,
         };
         BrokerUsage {
@@ -387,6 +398,12 @@ impl Sampler {
             rss_max_bytes: self.max_rss.load(Ordering::Relaxed),
             cpu_cores,
         }
+    }
+}
+
+impl Drop for Sampler {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
     }
 }
 

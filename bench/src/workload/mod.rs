@@ -23,6 +23,7 @@ pub mod report;
 pub mod stats;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
@@ -124,11 +125,31 @@ pub struct Target {
     pub place: Place,
 }
 
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Asks a running benchmark to stop early (Ctrl-C): producers stop sending, consumers stop reading, a broker the
+/// bench started is stopped cleanly, fresh topics are deleted, and [`run`] returns an error.
+pub fn interrupt() {
+    INTERRUPTED.store(true, Ordering::Relaxed);
+}
+
+fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
+fn check_interrupted() -> Result<()> {
+    if interrupted() {
+        bail!("interrupted");
+    }
+    Ok(())
+}
+
 /// Runs `w` against each target in turn (never at the same time: they would share the machine).
 pub fn run(targets: &[Target], w: &Workload, progress: &mut Progress) -> Result<Report> {
     w.check()?;
     let mut runs = Vec::with_capacity(targets.len());
     for t in targets {
+        check_interrupted()?;
         let r = run_target(t, w, progress)
             .map_err(|e| e.context(format!("benchmark of {}", t.name)))?;
         runs.push(r);
@@ -226,16 +247,16 @@ fn measure(
         Stop::Records(n) => Goal::Records(n),
     };
     progress.phase(&t.name, "produce and consume", goal);
-    let mut sampler: Option<Sampler> = None;
+    let sampler = pid.map(|pid| Sampler::start_at(pid, recorder.clock.at(measure_from_us)));
     let mut ticker = Ticker::new();
     while !producers.finished() {
-        ticker.wait(|| producers.finished());
-        if sampler.is_none() && recorder.clock.now_us() >= measure_from_us {
-            sampler = pid.map(Sampler::start);
-        }
+        ticker.wait(|| producers.finished() || interrupted());
         tick(&recorder, &mut ticker, progress, goal);
+        if interrupted() {
+            producers.abort.store(true, Ordering::Relaxed);
+        }
     }
-    let produced = producers.join();
+    let produced = producers.join().and_then(|()| check_interrupted());
     if let Err(e) = produced {
         consumers.stop();
         progress.finish();
@@ -245,8 +266,8 @@ fn measure(
     consumers.end_at(&ends);
     let mut last = (consumers.behind(), Instant::now());
     progress.phase(&t.name, "consume what is left", Goal::None);
-    while !consumers.finished() {
-        ticker.wait(|| consumers.finished());
+    while !consumers.finished() && !interrupted() {
+        ticker.wait(|| consumers.finished() || interrupted());
         tick(&recorder, &mut ticker, progress, Goal::None);
         let behind = consumers.behind();
         if behind < last.0 {
@@ -255,10 +276,11 @@ fn measure(
             break;
         }
     }
+    let usage = sampler.map(Sampler::finish);
     let behind = consumers.behind();
     let failure = consumers.stop();
     progress.finish();
-    let usage = sampler.map(Sampler::finish);
+    check_interrupted()?;
 
     let p = recorder.produce_result();
     let c = recorder.consume_result();
@@ -332,11 +354,15 @@ fn catch_up(
     let producers = Producers::start(&cluster.bootstrap, w, &plan, &fill)?;
     let mut ticker = Ticker::new();
     while !producers.finished() {
-        ticker.wait(|| producers.finished());
+        ticker.wait(|| producers.finished() || interrupted());
         tick(&fill, &mut ticker, progress, Goal::Records(records));
+        if interrupted() {
+            producers.abort.store(true, Ordering::Relaxed);
+        }
     }
     producers.join()?;
     progress.finish();
+    check_interrupted()?;
     let written = fill.produce_result();
     let ends = cluster.high_watermarks(&topic, partitions)?;
     let from_objects = if let Some(b) = local.take() {
@@ -360,8 +386,8 @@ fn catch_up(
     let consumers = Consumers::start(&cluster.bootstrap, w, &topic, &vec![0; ends.len()], &read)?;
     consumers.end_at(&ends);
     let mut last = (consumers.behind(), Instant::now());
-    while !consumers.finished() {
-        ticker.wait(|| consumers.finished());
+    while !consumers.finished() && !interrupted() {
+        ticker.wait(|| consumers.finished() || interrupted());
         tick(
             &read,
             &mut ticker,
@@ -381,6 +407,7 @@ fn catch_up(
     if let Some(warning) = cluster.delete_topic(&topic) {
         progress.note(&warning);
     }
+    check_interrupted()?;
     if let Some(f) = failure {
         bail!("{f}");
     }

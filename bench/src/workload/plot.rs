@@ -9,10 +9,10 @@ use anyhow::{Context, Result};
 
 use super::report::Report;
 
-const W: f64 = 860.0;
+/// Width of the plot area; the legend to its right is as wide as its longest name.
+const PLOT_W: f64 = 560.0;
 const H: f64 = 460.0;
 const LEFT: f64 = 70.0;
-const RIGHT: f64 = 230.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 55.0;
 
@@ -109,7 +109,16 @@ fn escape(s: &str) -> String {
 
 impl Chart {
     pub fn render(&self) -> String {
-        let pw = W - LEFT - RIGHT;
+        let pw = PLOT_W;
+        let longest = self
+            .series
+            .iter()
+            .map(|s| s.name.chars().count())
+            .max()
+            .unwrap_or(0);
+        // About 7 px per character at 12 px, after a 58 px sample line.
+        let right = (longest as f64 * 7.0 + 70.0).max(160.0);
+        let width = LEFT + pw + right;
         let ph = H - TOP - BOTTOM;
         let pts = self.series.iter().flat_map(|s| s.points.iter());
         let (mut x0, mut x1, mut y1) = (f64::MAX, f64::MIN, 0.0f64);
@@ -142,9 +151,9 @@ impl Chart {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" font-family="sans-serif" font-size="12">"#
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{H}" viewBox="0 0 {width} {H}" font-family="sans-serif" font-size="12">"#
         );
-        let _ = writeln!(s, r#"<rect width="{W}" height="{H}" fill="white"/>"#);
+        let _ = writeln!(s, r#"<rect width="{width}" height="{H}" fill="white"/>"#);
         let _ = writeln!(
             s,
             r#"<text x="{}" y="24" font-size="15" text-anchor="middle">{}</text>"#,

@@ -341,6 +341,34 @@ impl Groups {
         by: &Committer,
         offsets: Vec<NewOffset>,
     ) -> Vec<(TopicPartition, Option<ResponseError>)> {
+        self.commit_as(group_id, Some(by), offsets).await
+    }
+
+    /// Writes the offsets of a committed transaction (TxnOffsetCommit checked the producer when it was sent;
+    /// the group's members and generation may have changed since, as in Kafka). Creates the group if needed.
+    pub async fn commit_transactional(
+        &self,
+        group_id: &str,
+        offsets: Vec<NewOffset>,
+    ) -> Vec<(TopicPartition, Option<ResponseError>)> {
+        self.commit_as(group_id, None, offsets).await
+    }
+
+    async fn commit_as(
+        &self,
+        group_id: &str,
+        by: Option<&Committer>,
+        offsets: Vec<NewOffset>,
+    ) -> Vec<(TopicPartition, Option<ResponseError>)> {
+        let transactional = Committer {
+            member_id: String::new(),
+            instance_id: None,
+            generation: -1,
+            retention_ms: -1,
+            version: 0,
+        };
+        let validate = by.is_some();
+        let by = by.unwrap_or(&transactional);
         let all = |offsets: Vec<NewOffset>, e: ResponseError| {
             offsets.into_iter().map(|o| (o.at, Some(e))).collect()
         };
@@ -363,12 +391,14 @@ impl Groups {
         let mut entries = Vec::new();
         let rx = {
             let mut g = lock(&group_ref);
-            if let Err(e) = g.validate_commit(
-                &by.member_id,
-                by.instance_id.as_deref(),
-                by.generation,
-                Instant::now(),
-            ) {
+            if validate
+                && let Err(e) = g.validate_commit(
+                    &by.member_id,
+                    by.instance_id.as_deref(),
+                    by.generation,
+                    Instant::now(),
+                )
+            {
                 return all(offsets, e);
             }
             for o in offsets {

@@ -66,7 +66,7 @@ mod tests {
         assert!(
             resp.api_keys
                 .iter()
-                .all(|k| k.api_key != ApiKey::EndTxn as i16),
+                .all(|k| k.api_key != ApiKey::WriteTxnMarkers as i16),
             "nothing unimplemented"
         );
     }

@@ -129,10 +129,51 @@ fn broker_entries(broker: &Broker, name: &str) -> Result<Vec<Resolved>, (Respons
             ),
         ));
     }
-    Ok(broker_config::all()
-        .iter()
-        .map(|b| broker_config::describe(b, &layers))
-        .collect())
+    let mut entries: Vec<Resolved> = identity(broker);
+    entries.extend(
+        broker_config::all()
+            .iter()
+            .map(|b| broker_config::describe(b, &layers)),
+    );
+    Ok(entries)
+}
+
+/// What identifies this broker, read-only and from its configuration, as Kafka reports it: the node id and the
+/// address clients are told to use.
+fn identity(broker: &Broker) -> Vec<Resolved> {
+    let fixed = |name: &'static str, kind, doc: &'static str, value: String| Resolved {
+        name,
+        kind,
+        doc,
+        read_only: true,
+        value,
+        source: config::SOURCE_STATIC_BROKER,
+        synonyms: Vec::new(),
+    };
+    vec![
+        fixed(
+            "node.id",
+            config::Kind::Int,
+            "The id of this broker (automqd's node_id).",
+            broker.node_id.to_string(),
+        ),
+        fixed(
+            "advertised.listeners",
+            config::Kind::List,
+            "The address clients are told to connect to (automqd's advertised_listener, or its first listener).",
+            if broker.advertised_host.contains(':') {
+                format!(
+                    "PLAINTEXT://[{}]:{}",
+                    broker.advertised_host, broker.advertised_port
+                )
+            } else {
+                format!(
+                    "PLAINTEXT://{}:{}",
+                    broker.advertised_host, broker.advertised_port
+                )
+            },
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -181,6 +222,7 @@ mod tests {
                 resource(TOPIC, "nope"),
                 resource(BROKER, "3").with_configuration_keys(Some(vec![
                     StrBytes::from_static_str("num.partitions"),
+                    StrBytes::from_static_str("advertised.listeners"),
                     StrBytes::from_static_str("log.retention.bytes"),
                 ])),
                 resource(BROKER, ""),
@@ -230,7 +272,7 @@ mod tests {
             ResponseError::UnknownTopicOrPartition.code()
         );
         let broker = &resp.results[2];
-        assert_eq!(broker.configs.len(), 2);
+        assert_eq!(broker.configs.len(), 3);
         let bget = |n: &str| {
             broker
                 .configs
@@ -242,6 +284,16 @@ mod tests {
         assert_eq!(
             (np.value.as_deref(), np.config_source, np.read_only),
             (Some("2"), SOURCE_STATIC_BROKER, true)
+        );
+        let al = bget("advertised.listeners");
+        assert_eq!(
+            (al.config_source, al.read_only, al.config_type),
+            (SOURCE_STATIC_BROKER, true, Kind::List.code())
+        );
+        assert!(
+            al.value.as_deref().unwrap().starts_with("PLAINTEXT://"),
+            "{:?}",
+            al.value
         );
         let lrb = bget("log.retention.bytes");
         assert_eq!(

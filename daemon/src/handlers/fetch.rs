@@ -1,5 +1,5 @@
-//! Fetch: whole record batches from the offset asked for, with Kafka's byte limits, long polling and incremental
-//! fetch sessions.
+//! Fetch: whole record batches from the offset asked for, with Kafka's byte limits, long polling, incremental
+//! fetch sessions and read_committed.
 //!
 //! - Limits: the response holds at most `max_bytes`, each partition at most `partition_max_bytes`, except that the
 //!   first partition with data returns at least one whole batch, however large, so a consumer always progresses.
@@ -7,16 +7,19 @@
 //! - Long poll: while fewer than `min_bytes` are ready and no partition has an error, the fetch waits for the next
 //!   durable append (any partition) or `max_wait_ms`, then reads again.
 //! - Offsets outside `[log start, high watermark]` are OFFSET_OUT_OF_RANGE; the consumer resets per its policy.
+//! - read_committed (isolation level 1) returns batches below the last stable offset only (the first offset of
+//!   the earliest open transaction), with the aborted transactions in range so the consumer skips their records.
 //! - Sessions (v7+, `fetch_session.rs`): a full fetch may open one; an incremental fetch reads every partition of
-//!   its session and answers only those with news.
+//!   its session and answers only those with news. The isolation level is the request's, session or not.
 
 use std::time::Duration;
 
+use automq_protocol::batch;
 use automq_protocol::kafka_protocol::error::ResponseError;
 use automq_protocol::kafka_protocol::messages::fetch_response::{
-    FetchableTopicResponse, PartitionData,
+    AbortedTransaction, FetchableTopicResponse, PartitionData,
 };
-use automq_protocol::kafka_protocol::messages::{FetchRequest, FetchResponse};
+use automq_protocol::kafka_protocol::messages::{FetchRequest, FetchResponse, ProducerId};
 use bytes::{Bytes, BytesMut};
 
 use super::fetch_session::{Answer, Context, Wanted, wanted_in};
@@ -40,10 +43,12 @@ pub async fn handle(broker: &Broker, version: i16, req: &FetchRequest) -> FetchR
     } else {
         usize::MAX
     };
+    let committed = version >= 4 && req.isolation_level == 1;
     let fetched = loop {
         // Subscribe before reading, so an append that lands during the read wakes the wait below.
         let mut appended = broker.topics.appended();
-        let (fetched, bytes, errors) = fetch_once(broker, version, ctx.wanted(), max_bytes).await;
+        let (fetched, bytes, errors) =
+            fetch_once(broker, version, ctx.wanted(), max_bytes, committed).await;
         if bytes >= min_bytes || errors || tokio::time::Instant::now() >= deadline {
             break fetched;
         }
@@ -55,7 +60,7 @@ pub async fn handle(broker: &Broker, version: i16, req: &FetchRequest) -> FetchR
     let answers: Vec<Answer> = fetched
         .iter()
         .map(|r| match r {
-            Ok((records, start, hw)) => Ok((records.len(), *start, *hw)),
+            Ok(r) => Ok((r.records.len(), r.start, r.hw, r.lso)),
             Err(e) => Err(e.code),
         })
         .collect();
@@ -66,12 +71,30 @@ pub async fn handle(broker: &Broker, version: i16, req: &FetchRequest) -> FetchR
             continue;
         }
         let data = match result {
-            Ok((records, start, hw)) => PartitionData::default()
-                .with_partition_index(w.partition)
-                .with_high_watermark(hw)
-                .with_last_stable_offset(hw)
-                .with_log_start_offset(start)
-                .with_records(Some(records)),
+            Ok(Read {
+                records,
+                start,
+                hw,
+                lso,
+                aborted,
+            }) => {
+                let aborted = aborted.map(|a| {
+                    a.into_iter()
+                        .map(|(pid, first)| {
+                            AbortedTransaction::default()
+                                .with_producer_id(ProducerId(pid))
+                                .with_first_offset(first)
+                        })
+                        .collect()
+                });
+                PartitionData::default()
+                    .with_partition_index(w.partition)
+                    .with_high_watermark(hw)
+                    .with_last_stable_offset(lso)
+                    .with_log_start_offset(start)
+                    .with_aborted_transactions(aborted)
+                    .with_records(Some(records))
+            }
             Err(e) => PartitionData::default()
                 .with_partition_index(w.partition)
                 .with_error_code(e.code.code())
@@ -95,7 +118,7 @@ pub async fn handle(broker: &Broker, version: i16, req: &FetchRequest) -> FetchR
         .with_responses(topics)
 }
 
-type Fetched = Result<(Bytes, i64, i64), PartitionError>;
+type Fetched = Result<Read, PartitionError>;
 
 /// One pass over every partition: each one's answer, the record bytes, and whether any partition failed.
 async fn fetch_once(
@@ -103,6 +126,7 @@ async fn fetch_once(
     version: i16,
     wanted: &[Wanted],
     max_bytes: usize,
+    committed: bool,
 ) -> (Vec<Fetched>, usize, bool) {
     let mut total = 0usize;
     let mut errors = false;
@@ -133,12 +157,13 @@ async fn fetch_once(
                     w.fetch_offset,
                     limit,
                     total == 0,
+                    committed,
                 )
                 .await
             }
         };
         match &result {
-            Ok((records, _, _)) => total += records.len(),
+            Ok(r) => total += r.records.len(),
             Err(_) => errors = true,
         }
         out.push(result);
@@ -146,7 +171,19 @@ async fn fetch_once(
     (out, total, errors)
 }
 
-/// The batches of one partition from `offset`, with its log start offset and high watermark.
+/// What one partition answers.
+struct Read {
+    records: Bytes,
+    start: i64,
+    hw: i64,
+    lso: i64,
+    /// read_committed: the aborted transactions overlapping the records, (producer id, first offset).
+    aborted: Option<Vec<(i64, i64)>>,
+}
+
+/// The batches of one partition from `offset`, with its log start offset, high watermark and last stable
+/// offset; read_committed stops at the last stable offset and lists the aborted transactions in range.
+#[allow(clippy::too_many_arguments)]
 async fn read(
     broker: &Broker,
     topic: &crate::topics::Topic,
@@ -155,7 +192,8 @@ async fn read(
     offset: i64,
     limit: usize,
     first_with_data: bool,
-) -> Result<(Bytes, i64, i64), PartitionError> {
+    committed: bool,
+) -> Result<Read, PartitionError> {
     let p = broker.topics.partition(topic, index).await?;
     if current_leader_epoch >= 0 && current_leader_epoch != p.leader_epoch {
         let code = if current_leader_epoch < p.leader_epoch {
@@ -172,10 +210,21 @@ async fn read(
         ));
     }
     let (start, hw) = p.offsets();
-    if offset == hw {
-        return Ok((Bytes::new(), start, hw));
+    let lso = p.last_stable_offset();
+    let visible_end = if committed { lso } else { hw };
+    if offset == hw || (committed && offset >= lso && offset <= hw) {
+        return Ok(Read {
+            records: Bytes::new(),
+            start,
+            hw,
+            lso,
+            aborted: committed.then(Vec::new),
+        });
     }
-    let batches = p.read(offset, limit, first_with_data).await?;
+    let mut batches = p.read(offset, limit, first_with_data).await?;
+    if committed {
+        batches.retain(|b| batch::stored_header(b).is_some_and(|h| h.base_offset < visible_end));
+    }
     let (start, hw) = p.offsets();
     let records = match batches.len() {
         0 => Bytes::new(),
@@ -188,7 +237,14 @@ async fn read(
             out.freeze()
         }
     };
-    Ok((records, start, hw))
+    let aborted = committed.then(|| p.aborted_in(offset, visible_end));
+    Ok(Read {
+        records,
+        start,
+        hw,
+        lso,
+        aborted,
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Incremental fetch sessions (Kafka's KIP-227): a consumer that fetches many partitions sends, after a first
 //! full fetch, only the partitions whose fetch position changed, and the broker answers only the partitions with
-//! news (records, an error, or a moved high watermark or log start).
+//! news (records, an error, or a moved high watermark, last stable offset or log start).
 //!
 //! A request's `(session_id, session_epoch)` says what it is:
 //!
@@ -65,8 +65,8 @@ pub fn wanted_in(req: &FetchRequest) -> Vec<Wanted> {
         .collect()
 }
 
-/// What a partition's answer said last time: `(high watermark, log start offset)`.
-type Sent = Option<(i64, i64)>;
+/// What a partition's answer said last time: `(high watermark, log start offset, last stable offset)`.
+type Sent = Option<(i64, i64, i64)>;
 
 #[derive(Debug)]
 struct Session {
@@ -104,9 +104,9 @@ impl Context {
     }
 }
 
-/// One partition's answer, before the session filters it: `Ok((records bytes, log start, high watermark))` or
-/// the error code.
-pub type Answer = Result<(usize, i64, i64), ResponseError>;
+/// One partition's answer, before the session filters it: `Ok((records bytes, log start, high watermark, last
+/// stable offset))` or the error code.
+pub type Answer = Result<(usize, i64, i64, i64), ResponseError>;
 
 #[derive(Debug)]
 pub struct FetchSessions {
@@ -249,10 +249,13 @@ impl FetchSessions {
                     .partitions
                     .iter_mut()
                     .find(|(p, _)| p.key() == w.key());
-                let now = answer.as_ref().ok().map(|(_, start, hw)| (*hw, *start));
+                let now = answer
+                    .as_ref()
+                    .ok()
+                    .map(|(_, start, hw, lso)| (*hw, *start, *lso));
                 let news = match answer {
                     Err(_) => true,
-                    Ok((bytes, _, _)) => {
+                    Ok((bytes, _, _, _)) => {
                         *bytes > 0 || slot.as_ref().is_none_or(|(_, sent)| *sent != now)
                     }
                 };
@@ -306,7 +309,7 @@ mod tests {
         assert!(id > 0 && wanted.len() == 2);
         let shown = s.finish(
             &Context::Full { id, wanted },
-            &[Ok((10, 0, 5)), Ok((0, 0, 0))],
+            &[Ok((10, 0, 5, 5)), Ok((0, 0, 0, 0))],
         );
         assert_eq!(shown, [true, true], "a full fetch answers everything");
         // The next epoch is 1; the request names only what moved, the session keeps the rest.
@@ -322,8 +325,12 @@ mod tests {
             [(0, 5), (1, 0)]
         );
         // Partition 0: nothing new and the same high watermark; partition 1: its high watermark moved.
-        let shown = s.finish(&ctx, &[Ok((0, 0, 5)), Ok((0, 0, 3))]);
+        let shown = s.finish(&ctx, &[Ok((0, 0, 5, 5)), Ok((0, 0, 3, 3))]);
         assert_eq!(shown, [false, true]);
+        // Epoch 2: only partition 0's last stable offset moved (a transaction ended): news for read_committed.
+        let ctx = s.begin(&req(id, 2, &[])).unwrap();
+        let shown = s.finish(&ctx, &[Ok((0, 0, 5, 4)), Ok((0, 0, 3, 3))]);
+        assert_eq!(shown, [true, false]);
         assert_eq!(
             s.begin(&req(id, 1, &[])),
             Err(ResponseError::InvalidFetchSessionEpoch)
@@ -332,7 +339,7 @@ mod tests {
             s.begin(&req(id + 1, 2, &[])),
             Err(ResponseError::FetchSessionIdNotFound)
         );
-        let forget = req(id, 2, &[]).with_forgotten_topics_data(vec![
+        let forget = req(id, 3, &[]).with_forgotten_topics_data(vec![
             ForgottenTopic::default()
                 .with_topic(TopicName(StrBytes::from_static_str("t")))
                 .with_partitions(vec![1]),
@@ -346,7 +353,7 @@ mod tests {
             Ok(Context::Sessionless(_))
         ));
         assert_eq!(
-            s.begin(&req(id, 3, &[])),
+            s.begin(&req(id, 4, &[])),
             Err(ResponseError::FetchSessionIdNotFound),
             "closed"
         );

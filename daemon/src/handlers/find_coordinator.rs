@@ -1,5 +1,5 @@
 //! FindCoordinator: which broker coordinates a group. This one, for every group (its shard is loaded here first,
-//! so a shard that cannot be served is reported now). Transactions have no coordinator yet.
+//! so a shard that cannot be served is reported now), and for every transactional id.
 
 use automq_protocol::kafka_protocol::error::ResponseError;
 use automq_protocol::kafka_protocol::messages::find_coordinator_response::Coordinator;
@@ -35,10 +35,11 @@ async fn find(broker: &Broker, key_type: i8, key: &StrBytes) -> Coordinator {
                 format!("the coordinator of group `{}` is not available", &**key),
             ),
         },
-        TRANSACTION => refuse(
-            ResponseError::CoordinatorNotAvailable,
-            "transactions are not supported yet".into(),
-        ),
+        TRANSACTION => Coordinator::default()
+            .with_key(key.clone())
+            .with_node_id(BrokerId(broker.node_id))
+            .with_host(StrBytes::from_string(broker.advertised_host.clone()))
+            .with_port(broker.advertised_port),
         other => refuse(
             ResponseError::InvalidRequest,
             format!("coordinator key type {other} is not supported"),
@@ -77,7 +78,7 @@ mod tests {
     use crate::broker::testing;
 
     #[tokio::test]
-    async fn groups_are_coordinated_here_and_transactions_nowhere_yet() {
+    async fn groups_and_transactions_are_coordinated_here() {
         let b = testing::broker().await;
         let req = FindCoordinatorRequest::default().with_key(StrBytes::from_static_str("g"));
         for v in 0..4 {
@@ -106,8 +107,8 @@ mod tests {
             .with_coordinator_keys(vec![StrBytes::from_static_str("tx")]);
         let r = handle(&b, 6, &req).await;
         assert_eq!(
-            r.coordinators[0].error_code,
-            ResponseError::CoordinatorNotAvailable.code()
+            (r.coordinators[0].error_code, r.coordinators[0].node_id),
+            (0, BrokerId(3))
         );
         let req = FindCoordinatorRequest::default()
             .with_key_type(2)

@@ -1,7 +1,7 @@
 //! InitProducerId for idempotent producers: a producer id no producer of the cluster has had, at epoch 0.
 //!
 //! As in Kafka, a request without a transactional id always gets a new id, whatever id and epoch it carries.
-//! Transactions are not supported yet: a transactional id is refused.
+//! With a transactional id the transaction coordinator answers: the id's producer id with its epoch bumped.
 
 use automq_protocol::kafka_protocol::error::ResponseError;
 use automq_protocol::kafka_protocol::messages::{
@@ -18,9 +18,25 @@ pub async fn handle(broker: &Broker, req: &InitProducerIdRequest) -> InitProduce
             .with_producer_id(ProducerId(-1))
             .with_producer_epoch(-1)
     };
-    if req.transactional_id.as_ref().is_some_and(|t| !t.is_empty()) {
-        warn!("InitProducerId with a transactional id refused: transactions are not supported yet");
-        return failed(ResponseError::InvalidRequest);
+    if let Some(t) = req.transactional_id.as_ref().filter(|t| !t.is_empty()) {
+        return match broker
+            .txn
+            .init(
+                &broker.topics,
+                &broker.groups,
+                t,
+                req.transaction_timeout_ms,
+            )
+            .await
+        {
+            Ok((id, epoch)) => InitProducerIdResponse::default()
+                .with_producer_id(ProducerId(id))
+                .with_producer_epoch(epoch),
+            Err((code, m)) => {
+                warn!("InitProducerId for `{}` refused: {m}", &**t);
+                failed(code)
+            }
+        };
     }
     match broker.topics.new_producer_id().await {
         Ok(id) => InitProducerIdResponse::default()
@@ -61,10 +77,20 @@ mod tests {
         }
         let b = testing::broker().await;
         let txn = InitProducerIdRequest::default()
-            .with_transactional_id(Some(TransactionalId(StrBytes::from_static_str("tx"))));
+            .with_transactional_id(Some(TransactionalId(StrBytes::from_static_str("tx"))))
+            .with_transaction_timeout_ms(60_000);
+        let first = handle(&b, &txn).await;
+        assert_eq!((first.error_code, first.producer_epoch), (0, 0));
+        let second = handle(&b, &txn).await;
         assert_eq!(
-            handle(&b, &txn).await.error_code,
-            ResponseError::InvalidRequest.code()
+            (second.error_code, second.producer_id, second.producer_epoch),
+            (0, first.producer_id, 1),
+            "the same id, the epoch bumped"
+        );
+        let bad = txn.with_transaction_timeout_ms(0);
+        assert_eq!(
+            handle(&b, &bad).await.error_code,
+            ResponseError::InvalidTransactionTimeout.code()
         );
     }
 }

@@ -1,7 +1,7 @@
 //! ListOffsets: the earliest and latest offsets of a partition, the first offset at or after a timestamp, and the
 //! offset of the largest timestamp.
 //!
-//! Special timestamps, as Kafka defines them: -1 latest (the high watermark; with no transactions also the last
+//! Special timestamps, as Kafka defines them: -1 latest (the high watermark, or with read_committed the last
 //! stable offset), -2 earliest (the log start offset), -3 the record with the largest timestamp, -4 earliest
 //! local (the same as earliest: everything is on shared storage), -5 latest tiered (none: -1).
 
@@ -46,6 +46,7 @@ pub async fn handle(
                         p.partition_index,
                         p.current_leader_epoch,
                         p.timestamp,
+                        req.isolation_level == 1,
                     )
                     .await
                 }
@@ -78,6 +79,7 @@ async fn lookup(
     index: i32,
     current_leader_epoch: i32,
     timestamp: i64,
+    committed: bool,
 ) -> Result<(i64, i64, i32), PartitionError> {
     let p = broker.topics.partition(topic, index).await?;
     if current_leader_epoch >= 0 && current_leader_epoch != p.leader_epoch {
@@ -91,6 +93,7 @@ async fn lookup(
     let (start, hw) = p.offsets();
     let none = (-1, -1, -1);
     Ok(match timestamp {
+        LATEST if committed => (-1, p.last_stable_offset(), p.leader_epoch),
         LATEST => (-1, hw, p.leader_epoch),
         EARLIEST | EARLIEST_LOCAL => (-1, start, p.leader_epoch),
         LATEST_TIERED => none,

@@ -35,6 +35,16 @@ mod offset_delete;
 mod offset_fetch;
 mod sync_group;
 
+// Transactions (the coordinator is in crate::txn).
+mod add_offsets_to_txn;
+mod add_partitions_to_txn;
+mod describe_producers;
+mod end_txn;
+mod list_transactions;
+mod txn_offset_commit;
+#[cfg(test)]
+mod txn_tests;
+
 use automq_protocol::kafka_protocol::messages::{RequestKind, ResponseKind};
 use automq_protocol::{ApiKey, VersionRange};
 
@@ -65,6 +75,17 @@ pub const SUPPORTED: &[(ApiKey, VersionRange)] = &[
     (ApiKey::ListGroups, VersionRange { min: 0, max: 5 }),
     (ApiKey::DescribeGroups, VersionRange { min: 0, max: 6 }),
     (ApiKey::DeleteGroups, VersionRange { min: 0, max: 2 }),
+    // Transactions.
+    (ApiKey::AddPartitionsToTxn, VersionRange { min: 0, max: 3 }),
+    (ApiKey::AddOffsetsToTxn, VersionRange { min: 0, max: 4 }),
+    (ApiKey::EndTxn, VersionRange { min: 0, max: 4 }),
+    (ApiKey::TxnOffsetCommit, VersionRange { min: 0, max: 3 }),
+    (ApiKey::ListTransactions, VersionRange { min: 0, max: 1 }),
+    (
+        ApiKey::DescribeTransactions,
+        VersionRange { min: 0, max: 0 },
+    ),
+    (ApiKey::DescribeProducers, VersionRange { min: 0, max: 0 }),
     // Topic and broker administration beyond create and delete.
     (ApiKey::CreatePartitions, VersionRange { min: 0, max: 3 }),
     (ApiKey::AlterConfigs, VersionRange { min: 0, max: 2 }),
@@ -176,6 +197,28 @@ pub async fn handle(
         )),
         RequestKind::DeleteGroups(req) => respond(ResponseKind::DeleteGroups(
             delete_groups::handle(broker, &req).await,
+        )),
+        // Transactions.
+        RequestKind::AddPartitionsToTxn(req) => respond(ResponseKind::AddPartitionsToTxn(
+            add_partitions_to_txn::handle(broker, &req).await,
+        )),
+        RequestKind::AddOffsetsToTxn(req) => respond(ResponseKind::AddOffsetsToTxn(
+            add_offsets_to_txn::handle(broker, &req).await,
+        )),
+        RequestKind::EndTxn(req) => {
+            respond(ResponseKind::EndTxn(end_txn::handle(broker, &req).await))
+        }
+        RequestKind::TxnOffsetCommit(req) => respond(ResponseKind::TxnOffsetCommit(
+            txn_offset_commit::handle(broker, &req).await,
+        )),
+        RequestKind::ListTransactions(req) => respond(ResponseKind::ListTransactions(
+            list_transactions::list(broker, &req).await,
+        )),
+        RequestKind::DescribeTransactions(req) => respond(ResponseKind::DescribeTransactions(
+            list_transactions::describe(broker, &req).await,
+        )),
+        RequestKind::DescribeProducers(req) => respond(ResponseKind::DescribeProducers(
+            describe_producers::handle(broker, &req).await,
         )),
         // Topic and broker administration beyond create and delete.
         RequestKind::CreatePartitions(req) => respond(ResponseKind::CreatePartitions(

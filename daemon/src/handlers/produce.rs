@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use automq_protocol::kafka_protocol::error::ResponseError;
 use automq_protocol::kafka_protocol::messages::produce_response::{
-    PartitionProduceResponse, TopicProduceResponse,
+    BatchIndexAndErrorMessage, PartitionProduceResponse, TopicProduceResponse,
 };
 use automq_protocol::kafka_protocol::messages::{ProduceRequest, ProduceResponse, ResponseKind};
 use automq_protocol::kafka_protocol::protocol::StrBytes;
@@ -58,6 +58,9 @@ pub async fn handle(broker: &Broker, version: i16, req: ProduceRequest) -> Reply
         started.push(parts);
         topics.push(topic);
     }
+    // Every batch has its offsets and is queued in the WAL: the connection may start its next request while
+    // this one waits for durability.
+    crate::server::ordered_part_done();
     let mut failures = Vec::new();
     let mut responses = Vec::with_capacity(started.len());
     for ((t, topic), parts) in req.topic_data.iter().zip(&topics).zip(started) {
@@ -111,10 +114,31 @@ async fn start(
             "no records for this partition",
         ));
     };
+    if let Some((producer_id, epoch)) = transactional(records)
+        && let Err((code, message)) = broker
+            .txn
+            .allows(producer_id, epoch, &topic.entry.name, index)
+            .await
+    {
+        return Started::Failed(PartitionError::new(code, message));
+    }
     match partition.append(records, &topic.config, now) {
         Ok(a) => Started::Appending(partition, a),
         Err(e) => Started::Failed(e),
     }
+}
+
+/// The producer id and epoch of a transactional batch (checked in full by the partition afterwards).
+fn transactional(records: &[u8]) -> Option<(i64, i16)> {
+    if records.len() < 61 || records[16] != 2 || records[22] & 0x10 == 0 {
+        return None;
+    }
+    let mut id = [0u8; 8];
+    id.copy_from_slice(&records[43..51]);
+    Some((
+        i64::from_be_bytes(id),
+        i16::from_be_bytes([records[51], records[52]]),
+    ))
 }
 
 async fn finish(index: i32, s: Started) -> PartitionProduceResponse {
@@ -123,6 +147,16 @@ async fn finish(index: i32, s: Started) -> PartitionProduceResponse {
         PartitionProduceResponse::default()
             .with_index(index)
             .with_error_code(e.code.code())
+            .with_record_errors(
+                e.records
+                    .into_iter()
+                    .map(|(i, why)| {
+                        BatchIndexAndErrorMessage::default()
+                            .with_batch_index(i32::try_from(i).unwrap_or(i32::MAX))
+                            .with_batch_index_error_message(Some(StrBytes::from_string(why)))
+                    })
+                    .collect(),
+            )
             .with_error_message(Some(StrBytes::from_string(e.message)))
             .with_base_offset(-1)
             .with_log_append_time_ms(-1)

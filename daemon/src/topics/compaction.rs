@@ -3,16 +3,17 @@
 //!
 //! A pass over a partition whose log starts at `S`, with a head ending at `C` (or none: `C = S`):
 //!
-//! 1. picks the cleanable end `E`: the high watermark, or earlier where batches are younger than
-//!    `min.compaction.lag.ms`, or earlier still where the keys of `[C, E)` would not fit in
-//!    `log.cleaner.dedupe.buffer.size`, always at a boundary of the index's spans; and runs only when the bytes of
-//!    `[C, E)` (the dirty part) are at least `min.cleanable.dirty.ratio` of `[S, E)`, or when dirty data is older
-//!    than `max.compaction.lag.ms`;
+//! 1. picks the cleanable end `E`: the last stable offset (the high watermark when no transaction is open), or
+//!    earlier where batches are younger than `min.compaction.lag.ms`, or earlier still where the keys of `[C, E)`
+//!    would not fit in `log.cleaner.dedupe.buffer.size`, always at a boundary of the index's spans; and runs only
+//!    when the bytes of `[C, E)` (the dirty part) are at least `min.cleanable.dirty.ratio` of `[S, E)`, or when
+//!    dirty data is older than `max.compaction.lag.ms`;
 //! 2. maps each key of `[C, E)` to its latest offset there;
 //! 3. reads `[S, E)` and keeps a record when it has a key and no later record of `[C, E)` has that key; a delete
 //!    marker (null value) that already sat in the compacted head goes once `delete.retention.ms` passed since the
 //!    pass that wrote that head; records without a key go (a compacted topic refuses them on produce, as Kafka
-//!    does);
+//!    does); a transaction marker stays whole and the records of a transaction this partition saw aborted go
+//!    (they neither keep nor shadow a key);
 //! 4. writes the kept records as a new stream `kafka/<topic id>/<p>/compacted.<E>` created at offset `S`, with the
 //!    same Kafka offsets: a batch keeps its base offset, offset span, attributes, producer fields and compression,
 //!    with only the kept records (copied as they were, so their offset and timestamp deltas stay right); a batch
@@ -71,7 +72,6 @@ impl Partition {
         let _one = self.maintenance.lock().await;
         self.interval
             .store(config.index_interval, Ordering::Relaxed);
-        self.ensure_indexed().await?;
         self.delete_retired().await;
         self.trim_below_head().await?;
         let (start, hw) = self.offsets();
@@ -81,8 +81,10 @@ impl Partition {
             (s.head, s.entry.compacted.clone())
         };
         let clean_end = head.map_or(start, |h| h.end.max(start));
+        // Never into an open transaction: its outcome decides which of its records survive.
+        let stable = (self.last_stable_offset() as u64).min(hw);
 
-        // 1. The cleanable end: whole spans below the high watermark, none younger than the lag.
+        // 1. The cleanable end: whole spans below the last stable offset, none younger than the lag.
         let lag_cutoff = now_ms.saturating_sub(config.min_compaction_lag_ms);
         let (spans, indexed_to, end_bytes) = {
             let mut s = self.lock();
@@ -102,7 +104,7 @@ impl Partition {
             .take_while(|(i, span)| {
                 let young = config.min_compaction_lag_ms > 0
                     && span.max.is_some_and(|(ts, _)| ts > lag_cutoff);
-                span_end(*i) <= hw && !young
+                span_end(*i) <= stable && !young
             })
             .count();
         let end = if whole == 0 {
@@ -156,6 +158,9 @@ impl Partition {
                         break 'read;
                     }
                     at = recs.header.next_offset();
+                    if recs.header.control || self.in_aborted_txn(&recs.header) {
+                        continue;
+                    }
                     for r in recs.records.iter().filter(|r| r.offset >= clean_end as i64) {
                         if let Some(key) = &r.key {
                             keys.push((recs.plain.slice(key.clone()), r.offset));
@@ -256,6 +261,8 @@ impl Partition {
             s.index.splice_front(k, index);
         }
         self.trim_stream(self.stream, end).await?;
+        // A snapshot with the new head's index, so the next open need not rebuild it.
+        self.request_snapshot();
         info!(
             topic = %self.topic,
             partition = self.index,
@@ -304,15 +311,20 @@ impl Partition {
                 }
                 at = h.next_offset();
                 before += b.len() as u64;
+                // Markers stay whole (a read_committed consumer needs each one); aborted records go.
+                let aborted = self.in_aborted_txn(&h);
                 let keep: Vec<usize> = recs
                     .records
                     .iter()
                     .enumerate()
                     .filter(|(_, r)| {
-                        let Some(key) = &r.key else { return false };
-                        if r.offset < start as i64 {
+                        if r.offset < start as i64 || aborted {
                             return false;
                         }
+                        if h.control {
+                            return true;
+                        }
+                        let Some(key) = &r.key else { return false };
                         let superseded = latest
                             .get(&recs.plain[key.clone()])
                             .is_some_and(|l| *l > r.offset);
@@ -469,6 +481,45 @@ mod tests {
         )
         .unwrap();
         buf
+    }
+
+    /// A transactional batch of `(key, value)` records from producer `pid`, sequences from `seq`.
+    fn keyed_txn(records: &[(&str, &str)], pid: i64, seq: i32) -> BytesMut {
+        let records: Vec<Record> = records
+            .iter()
+            .enumerate()
+            .map(|(i, (k, v))| Record {
+                transactional: true,
+                control: false,
+                delete_horizon: false,
+                partition_leader_epoch: -1,
+                producer_id: pid,
+                producer_epoch: 0,
+                timestamp_type: TimestampType::Creation,
+                offset: i as i64,
+                sequence: seq + i as i32,
+                timestamp: 1_000 + i as i64,
+                key: Some(Bytes::from(k.to_string())),
+                value: Some(Bytes::from(v.to_string())),
+                headers: Default::default(),
+            })
+            .collect();
+        let mut buf = BytesMut::new();
+        RecordBatchEncoder::encode(
+            &mut buf,
+            &records,
+            &RecordEncodeOptions {
+                version: 2,
+                compression: Compression::None,
+            },
+        )
+        .unwrap();
+        buf
+    }
+
+    async fn marker(p: &Partition, pid: i64, commit: bool) {
+        let pending = p.append_marker(pid, 0, commit, 0, 1_000).unwrap();
+        p.durable(pending).await.unwrap();
     }
 
     async fn append(p: &Partition, config: &Effective, batch: &[u8]) {
@@ -667,5 +718,61 @@ mod tests {
             .read(crate::topics::partition_entry::keys)
             .await;
         assert!(entries.is_empty(), "{entries:?}");
+    }
+
+    #[tokio::test]
+    async fn markers_stay_aborted_records_go_and_open_transactions_wait() {
+        let b = testing::broker().await;
+        let configs: BTreeMap<String, String> = [
+            ("cleanup.policy", "compact"),
+            ("index.interval.bytes", "0"),
+            ("min.cleanable.dirty.ratio", "0.01"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        b.topics.create("c", Some(1), configs, false).await.unwrap();
+        let t = b.topics.by_name("c").unwrap();
+        let p = b.topics.partition(&t, 0).await.unwrap();
+        // 0-1 committed (marker 2); 3 aborted (marker 4); 5 open; 6 plain.
+        append(&p, &t.config, &keyed_txn(&[("a", "1"), ("b", "1")], 7, 0)).await;
+        marker(&p, 7, true).await;
+        append(&p, &t.config, &keyed_txn(&[("a", "2")], 7, 2)).await;
+        marker(&p, 7, false).await;
+        append(&p, &t.config, &keyed_txn(&[("b", "2")], 8, 0)).await;
+        append(
+            &p,
+            &t.config,
+            &keyed(&[(Some("c"), Some("1"))], Compression::None),
+        )
+        .await;
+        assert_eq!(p.last_stable_offset(), 5);
+        let done = p.compact(&t.config, 5_000, 1 << 20).await.unwrap().unwrap();
+        assert_eq!(done.end, 5, "the pass stops at the open transaction");
+        let (start, hw) = p.offsets();
+        let mut kept = Vec::new();
+        let mut next = start;
+        while next < hw {
+            for batch in p.read(next, 1 << 20, true).await.unwrap() {
+                let h = batch::stored_header(&batch).unwrap();
+                let mut bytes = batch.clone();
+                for set in RecordBatchDecoder::decode_all(&mut bytes).unwrap() {
+                    kept.extend(set.records.iter().map(|r| (r.offset, r.control)));
+                }
+                next = h.next_offset();
+            }
+        }
+        assert_eq!(
+            kept,
+            [
+                (0, false),
+                (1, false),
+                (2, true),
+                (4, true),
+                (5, false),
+                (6, false)
+            ],
+            "the aborted `a` neither stays nor hides the committed one; both markers stay"
+        );
     }
 }

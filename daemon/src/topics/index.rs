@@ -51,6 +51,33 @@ impl LogIndex {
         }
     }
 
+    /// What a snapshot keeps: `(spans, bytes of every batch from the origin, bytes in the last span, next offset)`.
+    pub fn parts(&self) -> (Vec<Span>, u64, u64, u64) {
+        (
+            self.spans.iter().copied().collect(),
+            self.end_bytes,
+            self.tail as u64,
+            self.next,
+        )
+    }
+
+    /// The index [`LogIndex::parts`] gave; `None` when the parts do not add up (spans out of order, or counting
+    /// more bytes than the end).
+    pub fn from_parts(spans: Vec<Span>, end_bytes: u64, tail: u64, next: u64) -> Option<Self> {
+        let ordered = spans
+            .windows(2)
+            .all(|w| w[0].offset < w[1].offset && w[0].bytes_before <= w[1].bytes_before);
+        let fits = spans
+            .last()
+            .is_none_or(|l| l.offset < next && l.bytes_before <= end_bytes);
+        (ordered && fits).then(|| Self {
+            spans: spans.into(),
+            end_bytes,
+            tail: usize::try_from(tail).unwrap_or(usize::MAX),
+            next,
+        })
+    }
+
     /// The offset after the last batch indexed.
     pub fn next(&self) -> u64 {
         self.next

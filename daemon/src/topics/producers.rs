@@ -9,9 +9,9 @@
 //! - otherwise refused: OUT_OF_ORDER_SEQUENCE_NUMBER, or INVALID_PRODUCER_EPOCH for an epoch older than the one
 //!   seen.
 //!
-//! The state lives in memory and starts empty when a partition opens: a producer that retries a batch across a
-//! broker restart may get it appended twice. docs/partitions.md describes the producer-state snapshots that will
-//! close this gap.
+//! The state lives in memory; a partition's companion stream keeps snapshots of it (`state.rs`), and a partition
+//! opening elsewhere or after a restart loads the latest and replays the batch headers after it, so a retry that
+//! crosses a restart or a move is still answered with its original offsets.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -20,18 +20,20 @@ use automq_protocol::kafka_protocol::error::ResponseError;
 /// Batches remembered per producer (Kafka's limit on in-flight requests per idempotent producer connection).
 const REMEMBERED: usize = 5;
 
+/// One batch remembered of a producer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Remembered {
-    first_seq: i32,
-    last_seq: i32,
-    base_offset: i64,
-    last_offset: i64,
+pub struct Remembered {
+    pub first_seq: i32,
+    pub last_seq: i32,
+    pub base_offset: i64,
+    pub last_offset: i64,
 }
 
-#[derive(Debug, Default)]
-struct Producer {
-    epoch: i16,
-    batches: VecDeque<Remembered>,
+/// One producer's state: its epoch and its last batches, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Producer {
+    pub epoch: i16,
+    pub batches: VecDeque<Remembered>,
 }
 
 /// What to do with a batch of an idempotent producer.
@@ -46,7 +48,7 @@ pub enum SequenceCheck {
 }
 
 /// One partition's producers.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProducerStates {
     producers: HashMap<i64, Producer>,
 }
@@ -106,6 +108,42 @@ impl ProducerStates {
             ));
         }
         Ok(SequenceCheck::Append)
+    }
+
+    /// Every producer seen here: (producer id, epoch, last sequence or -1).
+    pub fn all(&self) -> Vec<(i64, i16, i32)> {
+        let mut all: Vec<_> = self
+            .producers
+            .iter()
+            .map(|(id, p)| (*id, p.epoch, p.batches.back().map_or(-1, |b| b.last_seq)))
+            .collect();
+        all.sort_unstable();
+        all
+    }
+
+    /// Every producer's state, by producer id (for a snapshot).
+    pub fn export(&self) -> Vec<(i64, Producer)> {
+        let mut all: Vec<_> = self
+            .producers
+            .iter()
+            .map(|(id, p)| (*id, p.clone()))
+            .collect();
+        all.sort_unstable_by_key(|(id, _)| *id);
+        all
+    }
+
+    /// The state a snapshot holds (at most five batches per producer are kept, the last ones).
+    pub fn import(all: Vec<(i64, Producer)>) -> Self {
+        let producers = all
+            .into_iter()
+            .map(|(id, mut p)| {
+                while p.batches.len() > REMEMBERED {
+                    p.batches.pop_front();
+                }
+                (id, p)
+            })
+            .collect();
+        Self { producers }
     }
 
     /// Remembers an appended batch.

@@ -59,7 +59,6 @@ impl Partition {
         let _one = self.maintenance.lock().await;
         self.interval
             .store(config.index_interval, Ordering::Relaxed);
-        self.ensure_indexed().await?;
         let (start, hw) = self.offsets();
         let (spans, next, end_bytes) = {
             let s = self.lock();

@@ -39,7 +39,6 @@ impl Partition {
     /// Moves the log start to `to` (above the current start, at most the high watermark). The caller holds
     /// `maintenance`.
     pub(super) async fn trim_locked(&self, to: u64) -> Result<(), PartitionError> {
-        self.ensure_indexed().await?;
         let (start, _) = self.offsets();
         if to as i64 <= start {
             return Ok(());
@@ -115,6 +114,8 @@ impl Partition {
                 .await
                 .map_err(|e| PartitionError::from_engine(&e))?;
         }
+        // The next snapshot's index and aborted list start at the new log start.
+        self.request_snapshot();
         Ok(())
     }
 

@@ -119,6 +119,17 @@ pub async fn produce(
     partition: i32,
     records: Bytes,
 ) -> (i16, i64) {
+    let p = produce_answer(conn, topic, partition, records).await;
+    (p.error_code, p.base_offset)
+}
+
+/// Produces one batch (Produce v12); returns the partition's whole answer.
+pub async fn produce_answer(
+    conn: &mut KafkaConn,
+    topic: &str,
+    partition: i32,
+    records: Bytes,
+) -> automq_protocol::kafka_protocol::messages::produce_response::PartitionProduceResponse {
     let req = ProduceRequest::default()
         .with_acks(-1)
         .with_timeout_ms(10_000)
@@ -138,8 +149,7 @@ pub async fn produce(
     else {
         panic!("not a Produce response")
     };
-    let p = &resp.responses[0].partition_responses[0];
-    (p.error_code, p.base_offset)
+    resp.responses[0].partition_responses[0].clone()
 }
 
 pub fn fetch_request(
