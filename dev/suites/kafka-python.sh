@@ -105,4 +105,8 @@ PY
 
 version() { echo "$KAFKA_PYTHON"; }
 
+# The suite's own broker fixture runs Kafka with 4 partitions per topic (fixtures.py); some tests, such as the
+# transactional offsets one, use partition 1 of a topic a previous test auto-created.
+broker() { echo "default_partitions=4"; }
+
 suite_main "$@"
