@@ -87,9 +87,8 @@ pub struct BatchInfo {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub base_sequence: i32,
-    /// Some record has no key (a compacted topic refuses such a batch).
-    pub keyless: bool,
-    /// The positions in the batch of the records without a key (for a refusal that names them, KIP-467).
+    /// The positions in the batch of the records without a key: a compacted topic refuses such a batch, naming
+    /// them (KIP-467).
     pub keyless_records: Vec<u32>,
 }
 
@@ -213,7 +212,6 @@ pub fn check(records: &[u8], max_size: usize) -> Result<BatchInfo, BatchError> {
         producer_id: be_i64(records, 43),
         producer_epoch: be_i16(records, 51),
         base_sequence: be_i32(records, 53),
-        keyless: !walked.keyless.is_empty(),
         keyless_records: walked.keyless,
     })
 }
@@ -978,7 +976,7 @@ mod tests {
         assert!(sets[0].records.is_empty());
         assert!(
             check(&producer_batch(2, 0, Compression::None), 1 << 20)
-                .map(|i| !i.keyless)
+                .map(|i| i.keyless_records.is_empty())
                 .unwrap()
         );
     }

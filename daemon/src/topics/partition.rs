@@ -450,7 +450,7 @@ impl Partition {
         let info = batch::check(records, config.max_message_bytes).inspect_err(|e| {
             warn!(topic = %self.topic, partition = self.index, "produce refused: {e}");
         })?;
-        if config.compact && info.keyless {
+        if config.compact && !info.keyless_records.is_empty() {
             let mut e = PartitionError::new(
                 ResponseError::InvalidRecord,
                 format!(

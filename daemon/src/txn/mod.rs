@@ -100,7 +100,24 @@ pub const COORDINATOR_EPOCH: i32 = 0;
 #[derive(Debug)]
 struct Inner {
     txns: HashMap<String, Txn>,
+    /// The transactional id of each producer id in `txns`, so a transactional produce finds its transaction
+    /// without a walk over every id.
+    by_producer: HashMap<i64, String>,
     log: TxnLog,
+}
+
+impl Inner {
+    fn new(txns: HashMap<String, Txn>, log: TxnLog) -> Self {
+        let by_producer = txns
+            .iter()
+            .map(|(id, t)| (t.producer_id, id.clone()))
+            .collect();
+        Self {
+            txns,
+            by_producer,
+            log,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -146,10 +163,7 @@ impl Transactions {
                 error!("{why}; transactions are not served until the broker restarts");
                 let log = TxnLog::unavailable(engine, why);
                 return Self {
-                    inner: Mutex::new(Inner {
-                        txns: HashMap::new(),
-                        log,
-                    }),
+                    inner: Mutex::new(Inner::new(HashMap::new(), log)),
                 };
             }
         };
@@ -187,7 +201,7 @@ impl Transactions {
         }
         log.maybe_snapshot(&txns).await;
         Self {
-            inner: Mutex::new(Inner { txns, log }),
+            inner: Mutex::new(Inner::new(txns, log)),
         }
     }
 
@@ -207,7 +221,11 @@ impl Transactions {
             ));
         }
         let mut inner = self.inner.lock().await;
-        let Inner { txns, log } = &mut *inner;
+        let Inner {
+            txns,
+            by_producer,
+            log,
+        } = &mut *inner;
         let known = txns.get(transactional_id).cloned();
         let (producer_id, epoch) = match known {
             None => (new_id(topics).await?, 0),
@@ -230,7 +248,10 @@ impl Transactions {
         };
         let t = Txn::new(producer_id, epoch, timeout_ms);
         log.write(transactional_id, &t).await.map_err(unavailable)?;
-        txns.insert(transactional_id.to_string(), t);
+        if let Some(old) = txns.insert(transactional_id.to_string(), t) {
+            by_producer.remove(&old.producer_id);
+        }
+        by_producer.insert(producer_id, transactional_id.to_string());
         log.maybe_snapshot(txns).await;
         info!(
             transactional_id,
@@ -250,7 +271,7 @@ impl Transactions {
         group: Option<&str>,
     ) -> TxnResult<()> {
         let mut inner = self.inner.lock().await;
-        let Inner { txns, log } = &mut *inner;
+        let Inner { txns, log, .. } = &mut *inner;
         let live = current(txns, transactional_id, producer_id, epoch)?;
         let mut t = live.clone();
         match t.state {
@@ -297,9 +318,9 @@ impl Transactions {
     ) -> TxnResult<()> {
         let inner = self.inner.lock().await;
         let Some((id, t)) = inner
-            .txns
-            .iter()
-            .find(|(_, t)| t.producer_id == producer_id)
+            .by_producer
+            .get(&producer_id)
+            .and_then(|id| inner.txns.get_key_value(id))
         else {
             return Err((
                 ResponseError::InvalidProducerIdMapping,
@@ -340,7 +361,7 @@ impl Transactions {
         commit: bool,
     ) -> TxnResult<()> {
         let mut inner = self.inner.lock().await;
-        let Inner { txns, log } = &mut *inner;
+        let Inner { txns, log, .. } = &mut *inner;
         let t = current(txns, transactional_id, producer_id, epoch)?;
         match (t.state, commit) {
             // A retry after markers could not be written finishes the job.
@@ -370,7 +391,7 @@ impl Transactions {
     pub async fn expire(&self, topics: &Topics, groups: &Groups) {
         let now = now_ms();
         let mut inner = self.inner.lock().await;
-        let Inner { txns, log } = &mut *inner;
+        let Inner { txns, log, .. } = &mut *inner;
         let mut expired = false;
         for (id, t) in txns.iter_mut() {
             if t.state == TxnState::Ongoing && now - t.started_ms > i64::from(t.timeout_ms) {
@@ -407,7 +428,7 @@ impl Transactions {
         offsets: Vec<NewOffset>,
     ) -> TxnResult<()> {
         let mut inner = self.inner.lock().await;
-        let Inner { txns, log } = &mut *inner;
+        let Inner { txns, log, .. } = &mut *inner;
         let live = current(txns, transactional_id, producer_id, epoch)?;
         if live.state != TxnState::Ongoing || !live.groups.contains(group) {
             return Err((
@@ -615,10 +636,10 @@ mod tests {
             std::sync::Arc::new(object_store::memory::InMemory::new());
         let engine = testing::engine_on(store).await;
         let txn = Transactions {
-            inner: Mutex::new(Inner {
-                txns: HashMap::new(),
-                log: TxnLog::unavailable(engine, "shard 0 cannot be read".into()),
-            }),
+            inner: Mutex::new(Inner::new(
+                HashMap::new(),
+                TxnLog::unavailable(engine, "shard 0 cannot be read".into()),
+            )),
         };
         let (code, why) = txn
             .init(&b.topics, &b.groups, "tx", 60_000)
